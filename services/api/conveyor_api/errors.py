@@ -1,0 +1,97 @@
+"""One error shape for every failure: ``{"error": {"code", "message", "details"}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from conveyor_core.contracts import UnknownKind
+from conveyor_core.jobs.service import IdempotencyConflict, InvalidParams, UnknownQueue
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = ErrorResponse(error=ErrorBody(code=code, message=message, details=details))
+    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+
+
+def _field_errors(errors: Any, prefix: tuple[str | int, ...] = ()) -> list[dict[str, Any]]:
+    return [
+        {"loc": [*prefix, *e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in errors
+    ]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(
+            422, "validation_error", "the request is invalid", _field_errors(exc.errors())
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+        }.get(exc.status_code, "http_error")
+        return error_response(
+            exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(UnknownKind)
+    async def unknown_kind(_: Request, exc: UnknownKind) -> JSONResponse:
+        return error_response(
+            422,
+            "unknown_kind",
+            str(exc),
+            [{"loc": ["body", "kind"], "msg": str(exc), "type": "unknown_kind"}],
+        )
+
+    @app.exception_handler(UnknownQueue)
+    async def unknown_queue(_: Request, exc: UnknownQueue) -> JSONResponse:
+        return error_response(
+            422,
+            "unknown_queue",
+            str(exc),
+            [{"loc": ["body", "queue"], "msg": str(exc), "type": "unknown_queue"}],
+        )
+
+    @app.exception_handler(InvalidParams)
+    async def invalid_params(_: Request, exc: InvalidParams) -> JSONResponse:
+        return error_response(
+            422, "invalid_params", str(exc), _field_errors(exc.errors, ("body", "params"))
+        )
+
+    @app.exception_handler(IdempotencyConflict)
+    async def idempotency_conflict(_: Request, exc: IdempotencyConflict) -> JSONResponse:
+        return error_response(409, "idempotency_conflict", str(exc))

@@ -1,0 +1,58 @@
+"""The api process: ``uvicorn --factory conveyor_api.main:create_app``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+
+from conveyor_api import errors
+from conveyor_api.health.routes import router as health_router
+from conveyor_api.jobs.routes import router as jobs_router
+from conveyor_api.limits import BodySizeLimit
+from conveyor_api.resources import ApiResources
+from conveyor_core.auth.service import bootstrap_admin_key
+from conveyor_core.db.engine import transaction
+from conveyor_core.observability.logging import configure_logging
+from conveyor_core.settings import Settings, get_settings
+
+log = structlog.get_logger(__name__)
+
+
+def _bootstrap(res: ApiResources) -> None:
+    key = res.settings.bootstrap_admin_key
+    if key is None:
+        return
+    with transaction(res.sessions) as session:
+        created = bootstrap_admin_key(
+            session, res.settings.bootstrap_tenant, key.get_secret_value()
+        )
+    if created:
+        log.info("bootstrap admin key installed", tenant=res.settings.bootstrap_tenant)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings, "api")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        res = ApiResources.open(settings)
+        _bootstrap(res)
+        app.state.resources = res
+        yield
+        res.close()
+
+    app = FastAPI(
+        title="Conveyor",
+        version="0.1.0",
+        summary="Submit, track, retry and cancel background jobs that run on Celery workers.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(health_router)
+    app.include_router(jobs_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    return app

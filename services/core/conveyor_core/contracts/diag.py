@@ -1,0 +1,55 @@
+"""Diagnostic contracts: small, observable tasks to exercise the platform end to end."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from conveyor_core.contracts.registry import TaskContract, register
+from conveyor_core.queues import Queue
+
+MAX_SLEEP_SECONDS = 3600.0
+MAX_FLAKY_FAILURES = 10
+
+
+class EchoParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str = Field(max_length=10_000)
+
+
+class SleepParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seconds: float = Field(ge=0, le=MAX_SLEEP_SECONDS)
+
+
+class FlakyParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fail_times: int = Field(ge=0, le=MAX_FLAKY_FAILURES)
+
+
+ECHO = register(
+    TaskContract(
+        name="diag.echo",
+        queue=Queue.DEFAULT,
+        params=EchoParams,
+        description="Returns its message as the result.",
+        diagnostic=True,
+    )
+)
+SLEEP = register(
+    TaskContract(
+        name="diag.sleep",
+        queue=Queue.DEFAULT,
+        params=SleepParams,
+        description="Sleeps for the given seconds, heartbeating, then succeeds.",
+        diagnostic=True,
+    )
+)
+FLAKY = register(
+    TaskContract(
+        name="diag.flaky",
+        queue=Queue.DEFAULT,
+        params=FlakyParams,
+        description="Fails fail_times times, then succeeds through the retry policy.",
+        diagnostic=True,
+    )
+)

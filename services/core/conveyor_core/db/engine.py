@@ -1,0 +1,43 @@
+"""Engines and sessions, named after the process that holds them (visible in pg_stat_activity)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from conveyor_core.settings import Settings
+
+SYNC_DRIVER = "postgresql+psycopg"
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept the conventional ``postgres://`` / ``postgresql://`` URLs and pick our driver."""
+    scheme, sep, rest = url.partition("://")
+    if scheme in ("postgres", "postgresql"):
+        return f"{SYNC_DRIVER}{sep}{rest}"
+    return url
+
+
+def make_engine(
+    settings: Settings, application_name: str, *, pool_size: int | None = None
+) -> Engine:
+    return create_engine(
+        sqlalchemy_url(settings.database_dsn),
+        pool_size=pool_size or settings.db_pool_size,
+        pool_pre_ping=True,
+        connect_args={"application_name": application_name, "connect_timeout": 5},
+    )
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work commits on success and rolls back on any error."""
+    with factory() as session, session.begin():
+        yield session

@@ -1,0 +1,142 @@
+"""Creating jobs: validate against the contract, commit the row, then publish its message."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from conveyor_core.contracts import TaskContract, get_contract
+from conveyor_core.db.engine import transaction
+from conveyor_core.jobs import repository
+from conveyor_core.models import Job
+from conveyor_core.publishing import Delivery, Publisher
+from conveyor_core.queues import DEFAULT_PRIORITY, Queue
+from conveyor_core.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    kind: str
+    params: dict[str, Any] = field(default_factory=dict)
+    queue: str | None = None
+    priority: int | None = None
+    idempotency_key: str | None = None
+
+    def fingerprint(self) -> str:
+        body = {
+            "kind": self.kind,
+            "params": self.params,
+            "queue": self.queue,
+            "priority": self.priority,
+        }
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class InvalidParams(ValueError):
+    def __init__(self, kind: str, error: ValidationError) -> None:
+        super().__init__(f"params do not match the contract of {kind!r}")
+        self.errors = error.errors(include_url=False, include_context=False)
+
+
+class UnknownQueue(ValueError):
+    def __init__(self, queue: str) -> None:
+        super().__init__(f"unknown queue {queue!r}; known: {', '.join(Queue)}")
+        self.queue = queue
+
+
+class IdempotencyConflict(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Idempotency-Key {key!r} was already used with a different request")
+        self.key = key
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    job: Job
+    # False when an earlier request with the same Idempotency-Key created the job
+    created: bool
+
+
+def _queue(request: JobRequest, contract: TaskContract) -> Queue:
+    if request.queue is None:
+        return contract.queue
+    try:
+        return Queue(request.queue)
+    except ValueError:
+        raise UnknownQueue(request.queue) from None
+
+
+def _validated_params(request: JobRequest, contract: TaskContract) -> dict[str, Any]:
+    try:
+        return contract.params.model_validate(request.params).model_dump(mode="json")
+    except ValidationError as error:
+        raise InvalidParams(request.kind, error) from None
+
+
+def job_values(request: JobRequest, settings: Settings, tenant_id: uuid.UUID) -> dict[str, Any]:
+    """The row to insert for ``request``; raises on an unknown kind or queue or bad params."""
+    contract = get_contract(request.kind, settings)
+    return {
+        "id": uuid.uuid4(),
+        "tenant_id": tenant_id,
+        "kind": contract.name,
+        "queue": str(_queue(request, contract)),
+        "priority": DEFAULT_PRIORITY if request.priority is None else request.priority,
+        "params": _validated_params(request, contract),
+        "idempotency_key": request.idempotency_key,
+        "request_hash": request.fingerprint() if request.idempotency_key else None,
+    }
+
+
+def _existing(session: Session, tenant_id: uuid.UUID, request: JobRequest) -> Job:
+    assert request.idempotency_key is not None
+    job = repository.get_job_by_idempotency_key(session, tenant_id, request.idempotency_key)
+    assert job is not None, "the conflicting row is visible once its transaction committed"
+    if job.request_hash != request.fingerprint():
+        raise IdempotencyConflict(request.idempotency_key)
+    return job
+
+
+def delivery_of(job: Job) -> Delivery:
+    return Delivery(kind=job.kind, queue=job.queue, priority=job.priority, job_id=job.id)
+
+
+def publish_committed(
+    sessions: sessionmaker[Session], publisher: Publisher, jobs: list[Job]
+) -> None:
+    """Send the messages of committed rows. A broker failure loses nothing: the rows stay
+    unpublished and the reconciler sends them."""
+    try:
+        publisher.publish_many([delivery_of(job) for job in jobs])
+    except Exception as error:  # any broker failure: the outbox row is the retry
+        log.warning("publish deferred to the reconciler", error=repr(error), jobs=len(jobs))
+        return
+    with transaction(sessions) as session:
+        repository.mark_published(session, Job, [job.id for job in jobs])
+
+
+def create_job(
+    sessions: sessionmaker[Session],
+    publisher: Publisher,
+    settings: Settings,
+    tenant_id: uuid.UUID,
+    request: JobRequest,
+) -> Created:
+    values = job_values(request, settings, tenant_id)
+    with transaction(sessions) as session:
+        job = repository.insert_job(session, **values)
+        if job is None:
+            return Created(_existing(session, tenant_id, request), created=False)
+    publish_committed(sessions, publisher, [job])
+    log.info("job accepted", job_id=str(job.id), kind=job.kind, queue=job.queue)
+    return Created(job, created=True)

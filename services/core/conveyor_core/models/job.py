@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from conveyor_core.db.base import Base, CreatedAt
+from conveyor_core.jobs.states import Status
+
+STATUS_VALUES = ", ".join(f"'{s}'" for s in Status)
+
+
+class Execution(CreatedAt):
+    """Columns shared by everything that runs as one Celery task: a job or one of its items."""
+
+    status: Mapped[str] = mapped_column(String(16), server_default=Status.QUEUED.value)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # executions started; deliveries counts the consecutive ones that died without an outcome
+    attempts: Mapped[int] = mapped_column(server_default="0")
+    deliveries: Mapped[int] = mapped_column(server_default="0")
+    celery_task_id: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    published_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    lease_expires_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class Job(Execution, Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({STATUS_VALUES})", name="status"),
+        CheckConstraint("priority BETWEEN 0 AND 9", name="priority"),
+        Index("ix_jobs_tenant_created", "tenant_id", text("created_at DESC"), text("id DESC")),
+        Index(
+            "uq_jobs_tenant_idempotency_key",
+            "tenant_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
+        Index("ix_jobs_queued_due", "due_at", postgresql_where=text("status = 'queued'")),
+        Index(
+            "ix_jobs_running_lease",
+            "lease_expires_at",
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(100))
+    queue: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    trace_id: Mapped[str | None] = mapped_column(String(32))
+    total_items: Mapped[int] = mapped_column(server_default="0")
+    queued_items: Mapped[int] = mapped_column(server_default="0")
+    running_items: Mapped[int] = mapped_column(server_default="0")
+    succeeded_items: Mapped[int] = mapped_column(server_default="0")
+    failed_items: Mapped[int] = mapped_column(server_default="0")
+    finalized_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(
+        server_default=text("now()"), onupdate=text("now()")
+    )
+
+
+class JobItem(Execution, Base):
+    """One unit of a fan-out job (one unit x month of a backfill), run as its own task."""
+
+    __tablename__ = "job_items"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({STATUS_VALUES})", name="status"),
+        Index("uq_job_items_job_position", "job_id", "position", unique=True),
+        Index("ix_job_items_job_status", "job_id", "status"),
+        Index("ix_job_items_queued_due", "due_at", postgresql_where=text("status = 'queued'")),
+        Index(
+            "ix_job_items_running_lease",
+            "lease_expires_at",
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    position: Mapped[int]

@@ -1,0 +1,48 @@
+"""Publishing task messages by contract name: the one way work reaches the broker."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from celery import Celery
+
+from conveyor_core.queues import broker_priority
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What a message must carry to find its row: the kind names the task, the ids the row."""
+
+    kind: str
+    queue: str
+    priority: int
+    job_id: uuid.UUID
+    item_id: uuid.UUID | None = None
+
+    def kwargs(self) -> dict[str, str | None]:
+        return {
+            "job_id": str(self.job_id),
+            "item_id": str(self.item_id) if self.item_id else None,
+        }
+
+
+class Publisher:
+    def __init__(self, app: Celery) -> None:
+        self._app = app
+
+    def publish(self, delivery: Delivery) -> None:
+        self.publish_many([delivery])
+
+    def publish_many(self, deliveries: list[Delivery]) -> None:
+        """Send every message over one producer connection."""
+        with self._app.producer_or_acquire() as producer:
+            for delivery in deliveries:
+                self._app.send_task(
+                    delivery.kind,
+                    kwargs=delivery.kwargs(),
+                    queue=delivery.queue,
+                    routing_key=delivery.queue,
+                    priority=broker_priority(delivery.priority),
+                    producer=producer,
+                )

@@ -1,0 +1,91 @@
+"""The reconciler's queries: queued rows without a live message, running rows whose lease ended."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Case, case, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from conveyor_core.jobs.states import Status
+from conveyor_core.models import Job
+from conveyor_core.publishing import Delivery
+from conveyor_core.queues import Queue, policy_for
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    publish_grace_seconds: float
+    republish_after_seconds: float
+    batch_size: int
+
+
+def unpublished_jobs(session: Session, thresholds: Thresholds) -> list[Delivery]:
+    """Queued, due jobs whose message was never sent, or was sent long ago and never claimed.
+
+    Rows are locked (SKIP LOCKED) until the caller commits, so two reconcilers never
+    resend the same row at once.
+    """
+    now = func.now()
+    statement = (
+        select(Job.id, Job.kind, Job.queue, Job.priority)
+        .where(
+            Job.status == Status.QUEUED,
+            Job.due_at <= now - timedelta(seconds=thresholds.publish_grace_seconds),
+            or_(
+                Job.published_at.is_(None),
+                Job.published_at < now - timedelta(seconds=thresholds.republish_after_seconds),
+            ),
+        )
+        .order_by(Job.due_at)
+        .limit(thresholds.batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    return [
+        Delivery(kind=r.kind, queue=r.queue, priority=r.priority, job_id=r.id)
+        for r in session.execute(statement)
+    ]
+
+
+def _max_deliveries_by_queue() -> Case[int]:
+    return case(
+        *((Job.queue == str(q), policy_for(q).max_deliveries) for q in Queue),
+        else_=policy_for(Queue.DEFAULT).max_deliveries,
+    )
+
+
+def release_expired_leases(session: Session) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """Running jobs whose heartbeat stopped go back to queued, or to dead_lettered when they
+    already died ``max_deliveries`` times. Returns (requeued ids, dead-lettered ids)."""
+    poisoned = Job.deliveries >= _max_deliveries_by_queue()
+    statement = (
+        update(Job)
+        .where(Job.status == Status.RUNNING, Job.lease_expires_at < func.now())
+        .values(
+            status=case((poisoned, Status.DEAD_LETTERED.value), else_=Status.QUEUED.value),
+            finished_at=case((poisoned, func.now()), else_=None),
+            error=case(
+                (
+                    poisoned,
+                    func.jsonb_build_object(
+                        "type",
+                        "DeadLettered",
+                        "message",
+                        "the task died without an outcome on every delivery",
+                        "last_error",
+                        Job.error,
+                    ),
+                ),
+                else_=Job.error,
+            ),
+            published_at=None,
+            lease_expires_at=None,
+        )
+        .returning(Job.id, Job.status)
+    )
+    rows = session.execute(statement).all()
+    requeued = [r.id for r in rows if r.status == Status.QUEUED]
+    dead = [r.id for r in rows if r.status == Status.DEAD_LETTERED]
+    return requeued, dead

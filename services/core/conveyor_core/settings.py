@@ -1,0 +1,100 @@
+"""Conveyor's one settings class, read from the environment.
+
+Every variable is prefixed ``CONVEYOR_`` except the two conventional connection URLs,
+``DATABASE_URL`` and ``REDIS_URL``, which are also accepted with the prefix.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Self
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_PRODUCTION_KEY_LENGTH = 32  # a bootstrap key shorter than this is guessable
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONVEYOR_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    database_url: SecretStr = Field(
+        default=SecretStr("postgresql+psycopg://postgres@127.0.0.1:5432/conveyor"),
+        validation_alias=AliasChoices("CONVEYOR_DATABASE_URL", "DATABASE_URL"),
+    )
+    redis_url: SecretStr = Field(
+        default=SecretStr("redis://127.0.0.1:6379/0"),
+        validation_alias=AliasChoices("CONVEYOR_REDIS_URL", "REDIS_URL"),
+    )
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    max_request_bytes: int = 1024 * 1024
+
+    diagnostics: bool = False
+    bootstrap_admin_key: SecretStr | None = None
+    bootstrap_tenant: str = "default"
+
+    # Broker redelivers an unacknowledged message after this long; one value for every queue.
+    visibility_timeout_seconds: int = 3600
+    # A running row whose lease expired is presumed dead; heartbeats renew the lease.
+    heartbeat_seconds: float = 10.0
+    lease_seconds: float = 45.0
+    # The reconciler's period, and how long a queued row may wait for its message before resend.
+    reconcile_interval_seconds: float = 5.0
+    republish_after_seconds: float = 300.0
+
+    db_pool_size: int = 5
+    # which worker pool this process is (the chart sets it per Deployment); names DB connections
+    worker_pool: str = "all"
+    log_level: str = "INFO"
+    log_format: str = "json"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production_values(self) -> Self:
+        if self.env is not Environment.PRODUCTION:
+            return self
+        problems = list(self._production_problems())
+        if problems:
+            raise ValueError("unsafe production settings: " + "; ".join(problems))
+        return self
+
+    def _production_problems(self) -> list[str]:
+        problems = []
+        if not urlsplit(self.database_url.get_secret_value()).password:
+            problems.append("DATABASE_URL has no password")
+        if not urlsplit(self.redis_url.get_secret_value()).password:
+            problems.append("REDIS_URL has no password")
+        key = self.bootstrap_admin_key
+        if key is not None and len(key.get_secret_value()) < MIN_PRODUCTION_KEY_LENGTH:
+            problems.append(
+                "CONVEYOR_BOOTSTRAP_ADMIN_KEY is shorter than "
+                f"{MIN_PRODUCTION_KEY_LENGTH} characters"
+            )
+        if self.diagnostics:
+            problems.append("CONVEYOR_DIAGNOSTICS must be off in production")
+        if self.lease_seconds <= 2 * self.heartbeat_seconds:
+            problems.append("CONVEYOR_LEASE_SECONDS must exceed two heartbeats")
+        return problems
+
+    @property
+    def database_dsn(self) -> str:
+        return self.database_url.get_secret_value()
+
+    @property
+    def redis_dsn(self) -> str:
+        return self.redis_url.get_secret_value()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,50 @@
+"""Real Conveyor processes for tests: started from the same command lines as the dev stack."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from conveyor_cli.devstack import children
+
+READY_TIMEOUT_SECONDS = 60.0
+
+
+class Running:
+    def __init__(self, name: str, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.name, self.process, self.log = name, process, log
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for_output(self, needle: str, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while needle not in self.output():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.output()[-4000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name}: no {needle!r}:\n{self.output()[-4000:]}")
+            time.sleep(0.1)
+
+    def send(self, sig: int) -> None:
+        os.kill(self.process.pid, sig)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        children.stop(self.process, sig)
+
+
+def start(name: str, argv: list[str], env: dict[str, str], logs: Path) -> Running:
+    log = logs / f"{name}.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            argv,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=children.child_setup(),
+        )
+    return Running(name, process, log)
