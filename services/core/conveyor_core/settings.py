@@ -6,6 +6,7 @@ Every variable is prefixed ``CONVEYOR_`` except the two conventional connection 
 
 from __future__ import annotations
 
+import tempfile
 from enum import StrEnum
 from functools import lru_cache
 from typing import Self
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
     republish_after_seconds: float = 300.0
 
     db_pool_size: int = 5
+    # worker probes: files the consumer keeps fresh while it is connected and consuming
+    probe_dir: str = Field(default_factory=tempfile.gettempdir)
+    worker_liveness_seconds: float = 60.0
     # which worker pool this process is (the chart sets it per Deployment); names DB connections
     worker_pool: str = "all"
     log_level: str = "INFO"

@@ -1,0 +1,84 @@
+"""Kubernetes probes for workers that do not ask the broker (unlike ``celery inspect ping``).
+
+A consumer bootstep touches ``alive`` from the consumer's own event loop while its broker
+connection is up, and keeps ``ready`` only while connected. A worker whose event loop stalls or
+whose connection is gone stops touching ``alive``; the liveness probe then fails and the kubelet
+restarts it.
+
+    python -m conveyor_worker.probes live    # exit 0 if alive was touched recently
+    python -m conveyor_worker.probes ready   # exit 0 if the consumer is connected
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from celery import bootsteps
+
+from conveyor_core.settings import Settings, get_settings
+
+TOUCH_INTERVAL_SECONDS = 5.0  # well under the liveness threshold
+
+
+def alive_file(settings: Settings) -> Path:
+    return Path(settings.probe_dir) / "conveyor-worker.alive"
+
+
+def ready_file(settings: Settings) -> Path:
+    return Path(settings.probe_dir) / "conveyor-worker.ready"
+
+
+class ProbeFiles(bootsteps.StartStopStep):  # type: ignore[misc]
+    """Consumer step: started after the connection, stopped when the consumer loses it."""
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self.settings = get_settings()
+        self.timer_ref: Any = None
+
+    def start(self, consumer: Any) -> None:
+        self._touch(consumer)
+        self.timer_ref = consumer.timer.call_repeatedly(
+            TOUCH_INTERVAL_SECONDS, self._touch, (consumer,), priority=10
+        )
+
+    def stop(self, consumer: Any) -> None:
+        if self.timer_ref is not None:
+            self.timer_ref.cancel()
+            self.timer_ref = None
+        ready_file(self.settings).unlink(missing_ok=True)
+
+    shutdown = stop
+
+    def _touch(self, consumer: Any) -> None:
+        connection = consumer.connection
+        if connection is None or not connection.connected:
+            ready_file(self.settings).unlink(missing_ok=True)
+            return
+        alive_file(self.settings).touch()
+        ready_file(self.settings).touch()
+
+
+def check(kind: str, settings: Settings) -> bool:
+    if kind == "ready":
+        return ready_file(settings).exists()
+    path = alive_file(settings)
+    return path.exists() and time.time() - path.stat().st_mtime < settings.worker_liveness_seconds
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in ("live", "ready"):
+        print("usage: python -m conveyor_worker.probes live|ready", file=sys.stderr)
+        return 2
+    ok = check(argv[0], get_settings())
+    print(f"{argv[0]}: {'ok' if ok else 'failing'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
