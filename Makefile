@@ -37,7 +37,7 @@ dev: sync ## Run PostgreSQL, Redis, api, worker and beat on this machine (Ctrl-C
 lint: sync ## ruff (lint + format check) and mypy
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy services tests
+	$(UV) run --frozen mypy services tests bench
 
 .PHONY: fmt
 fmt: sync ## Format and autofix

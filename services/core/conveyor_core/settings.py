@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     republish_after_seconds: float = 300.0
 
     db_pool_size: int = 5
+    # SIGTERM: running tasks get this long to finish; unstarted work goes back at once.
+    # The chart's terminationGracePeriodSeconds must exceed it.
+    worker_soft_shutdown_seconds: float = 30.0
     # worker probes: files the consumer keeps fresh while it is connected and consuming
     probe_dir: str = Field(default_factory=tempfile.gettempdir)
     worker_liveness_seconds: float = 60.0

@@ -35,7 +35,9 @@ def _bind(app: Celery, contract: TaskContract, implementation: Implementation) -
     policy = policy_for(contract.queue)
 
     def execute(task: Task, job_id: str, item_id: str | None = None, **_: Any) -> None:
-        runtime.run(contract, implementation, task.request.id, job_id, item_id)
+        # the queue the message really came from: a job may override its kind's queue
+        queue = (task.request.delivery_info or {}).get("routing_key") or str(contract.queue)
+        runtime.run(contract, implementation, task.request.id, queue, job_id, item_id)
 
     app.task(
         name=contract.name,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from conveyor_core.jobs.repository import Row
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job, JobItem
 from conveyor_core.queues import Queue, policy_for
+from conveyor_worker.outcomes import Outcome, task_outcome
 from conveyor_worker.resources import Resources, resources
 
 log = structlog.get_logger(__name__)
@@ -101,39 +103,69 @@ def run(
     contract: TaskContract,
     implementation: Implementation,
     task_id: str,
+    queue: str,
     job_id: str,
     item_id: str | None,
 ) -> None:
+    """Execute one delivery of ``job_id`` (or of its item ``item_id``) that came from ``queue``."""
     res = resources()
     model: Row = JobItem if item_id else Job
     row_id = uuid.UUID(item_id or job_id)
     bound = log.bind(job_id=job_id, item_id=item_id, task_id=task_id, kind=contract.name)
     with transaction(res.sessions) as session:
         row = repository.claim(session, model, row_id, task_id, res.settings.lease_seconds)
+    report = _reporter(contract.name, queue, job_id, item_id)
     if row is None:
         bound.info("delivery ignored: row already claimed, finished or not due")
+        report(Outcome.IGNORED, None, None)
         return
     ctx = TaskContext(uuid.UUID(job_id), uuid.UUID(item_id) if item_id else None, row.attempts)
     bound = bound.bind(attempt=row.attempts)
     bound.info("task started")
     params: BaseModel = contract.params.model_validate(row.params)
+    started = time.monotonic()
     with Heartbeat(res, model, row_id, task_id, ctx):
         try:
             result = implementation(params, ctx) or {}
         except Exception as exc:
-            _record_failure(res, model, row, task_id, exc, bound)
+            outcome = _record_failure(res, model, row, Queue(queue), task_id, exc, bound)
+            report(outcome, time.monotonic() - started, type(exc).__name__)
             return
     with transaction(res.sessions) as session:
         recorded = repository.finish(
             session, model, row_id, task_id, Status.SUCCEEDED, result=result
         )
     bound.info("task succeeded" if recorded else "outcome dropped: row no longer ours")
+    report(Outcome.SUCCEEDED if recorded else Outcome.DROPPED, time.monotonic() - started, None)
+
+
+def _reporter(
+    kind: str, queue: str, job_id: str, item_id: str | None
+) -> Callable[[Outcome, float | None, str | None], None]:
+    def report(outcome: Outcome, runtime: float | None, exception: str | None) -> None:
+        task_outcome.send(
+            sender=kind,
+            kind=kind,
+            queue=queue,
+            outcome=outcome,
+            runtime_seconds=runtime,
+            exception=exception,
+            job_id=job_id,
+            item_id=item_id,
+        )
+
+    return report
 
 
 def _record_failure(
-    res: Resources, model: Row, row: Job | JobItem, task_id: str, exc: Exception, bound: Any
-) -> None:
-    queue = Queue(row.queue if isinstance(row, Job) else _queue_of_item(res, row))
+    res: Resources,
+    model: Row,
+    row: Job | JobItem,
+    queue: Queue,
+    task_id: str,
+    exc: Exception,
+    bound: Any,
+) -> Outcome:
     retries_left = row.attempts <= policy_for(queue).retry.max_retries
     error = error_of(exc)
     with transaction(res.sessions) as session:
@@ -148,13 +180,7 @@ def _record_failure(
                 retry_in=round(delay, 3),
                 traceback=traceback.format_exc(limit=TRACEBACK_LIMIT),
             )
-            return
+            return Outcome.RETRIED
         repository.finish(session, model, row.id, task_id, Status.FAILED, error=error)
     bound.error("task failed", error=error, traceback=traceback.format_exc(limit=TRACEBACK_LIMIT))
-
-
-def _queue_of_item(res: Resources, item: JobItem) -> str:
-    with res.sessions() as session:
-        job = session.get(Job, item.job_id)
-        assert job is not None
-        return job.queue
+    return Outcome.FAILED
