@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 
-from conveyor_api import errors
+from conveyor_api import errors, observability
 from conveyor_api.health.routes import router as health_router
 from conveyor_api.jobs.routes import router as jobs_router
 from conveyor_api.limits import BodySizeLimit
@@ -55,4 +55,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(jobs_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    observability.install(app)  # last: its latency middleware sees every response
     return app

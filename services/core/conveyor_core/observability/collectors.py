@@ -1,0 +1,133 @@
+"""Gauges measured when Prometheus scrapes: queue depth, consumers, beat, and rows by status.
+
+They live in the api, which always runs, so every configured queue reports its depth even while
+its worker pool is scaled to zero (the autoscaler needs exactly that number).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+
+import redis
+import structlog
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.orm import Session, sessionmaker
+
+from conveyor_core.broker.depth import queue_depths
+from conveyor_core.db.engine import transaction
+from conveyor_core.observability import presence, repository
+from conveyor_core.queues import Queue
+
+log = structlog.get_logger(__name__)
+
+BEAT_LEADER_KEY = "conveyor:beat:leader"  # conveyor_beat.leader.LOCK_KEY, renewed on every tick
+
+
+class Cached:
+    """The last value of ``fetch`` for ``seconds``: several scrapers cost one measurement."""
+
+    def __init__(self, fetch: Callable[[], list[GaugeMetricFamily]], seconds: float) -> None:
+        self._fetch, self._seconds = fetch, seconds
+        self._lock = threading.Lock()
+        self._value: list[GaugeMetricFamily] = []
+        self._at = float("-inf")
+
+    def get(self) -> list[GaugeMetricFamily]:
+        with self._lock:
+            if time.monotonic() - self._at >= self._seconds:
+                self._value, self._at = self._fetch(), time.monotonic()
+            return self._value
+
+
+def _gauge(
+    name: str, doc: str, labels: list[str], rows: Iterable[tuple[list[str], float]]
+) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, doc, labels=labels)
+    for values, value in rows:
+        family.add_metric(values, value)
+    return family
+
+
+class BrokerCollector(Collector):
+    def __init__(self, client: redis.Redis, cache_seconds: float) -> None:
+        self._client = client
+        self._queues = [str(q) for q in Queue]
+        self._cached = Cached(self._measure, cache_seconds)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield from self._cached.get()
+
+    def _measure(self) -> list[GaugeMetricFamily]:
+        try:
+            depths = queue_depths(self._client, self._queues)
+            workers = presence.active_workers(self._client, self._queues)
+            beat_up = 1.0 if self._client.exists(BEAT_LEADER_KEY) else 0.0
+        except redis.RedisError as error:
+            log.warning("broker metrics unavailable", error=repr(error))
+            return [_gauge("conveyor_broker_up", "1 if the broker answered the scrape.", [], [])]
+        return [
+            _gauge("conveyor_broker_up", "1 if the broker answered the scrape.", [], [([], 1.0)]),
+            _gauge(
+                "celery_queue_length",
+                "Messages waiting in the queue, every priority sub-list counted.",
+                ["queue_name"],
+                (([d.queue], d.waiting) for d in depths),
+            ),
+            _gauge(
+                "conveyor_queue_in_flight",
+                "Messages reserved by workers and not yet acknowledged.",
+                ["queue_name"],
+                (([d.queue], d.in_flight) for d in depths),
+            ),
+            _gauge(
+                "celery_active_worker_count",
+                "Workers consuming the queue.",
+                ["queue_name"],
+                (([q], n) for q, n in workers.items()),
+            ),
+            _gauge(
+                "conveyor_beat_up",
+                "1 while a beat leader holds its lock (it renews it on every tick).",
+                [],
+                [([], beat_up)],
+            ),
+        ]
+
+
+class JobsCollector(Collector):
+    def __init__(self, sessions: sessionmaker[Session], cache_seconds: float) -> None:
+        self._sessions = sessions
+        self._cached = Cached(self._measure, cache_seconds)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield from self._cached.get()
+
+    def _measure(self) -> list[GaugeMetricFamily]:
+        try:
+            with transaction(self._sessions) as session:
+                jobs = repository.jobs_by_queue_and_status(session)
+            with transaction(self._sessions) as session:
+                items = repository.items_by_status(session)
+        except Exception as error:  # a scrape must answer even while the database does not
+            log.warning("job metrics unavailable", error=repr(error))
+            return []
+        counts = {(str(q), str(s)): 0 for q in Queue for s in repository.WATCHED}
+        counts.update({(queue, status): n for queue, status, n in jobs})
+        item_counts = {str(s): 0 for s in repository.WATCHED} | dict(items)
+        return [
+            _gauge(
+                "conveyor_jobs",
+                "Jobs now queued, running or dead-lettered.",
+                ["queue", "status"],
+                (([str(q), str(s)], n) for (q, s), n in counts.items()),
+            ),
+            _gauge(
+                "conveyor_job_items",
+                "Fan-out items now queued, running or dead-lettered.",
+                ["status"],
+                (([s], n) for s, n in item_counts.items()),
+            ),
+        ]

@@ -1,0 +1,284 @@
+"""Worker metrics: celery-exporter's task families, recorded in every pool process and served
+by the main process on ``CONVEYOR_METRICS_PORT``.
+
+Under prefork each process writes prometheus_client's multiprocess files into one directory; it
+is emptied when the worker starts, and the files of children that died are dropped at the next
+scrape, so a killed child's live gauges (tasks active) vanish with it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis
+import structlog
+from celery import signals
+from prometheus_client import CollectorRegistry, multiprocess, start_http_server, values
+from prometheus_client.registry import Collector
+
+from conveyor_core.contracts import internal
+from conveyor_core.observability import presence
+from conveyor_core.observability import publish as publish_metrics
+from conveyor_core.observability.config import ObservabilitySettings
+from conveyor_core.observability.metrics import Metrics, build_metrics, hostname_label
+from conveyor_core.settings import Settings
+from conveyor_worker.outcomes import Outcome, task_outcome
+
+log = structlog.get_logger(__name__)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+CELERY_SUCCEEDED = {Outcome.SUCCEEDED, Outcome.IGNORED, Outcome.DROPPED}  # the task itself did fine
+FINAL_STATUS = {Outcome.SUCCEEDED: "succeeded", Outcome.FAILED: "failed"}
+
+
+@dataclass
+class _State:
+    metrics: Metrics | None = None
+    hostname: str = "unknown"
+    presence_stop: threading.Event = field(default_factory=threading.Event)
+
+
+_state = _State()
+_running = threading.local()  # the task this thread executes: its start and reported outcome
+
+
+def prepare_multiprocess_dir() -> Path:
+    """Point prometheus_client at an emptied directory before any metric value exists."""
+    path = Path(
+        os.environ.get(MULTIPROC_ENV)
+        or Path(tempfile.gettempdir()) / (f"conveyor-metrics-{os.getpid()}")
+    )
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(path)
+    # prometheus_client picks its value class at import; this process may have imported it first
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+    return path
+
+
+class LiveProcessesCollector(Collector):
+    """prometheus_client's multiprocess sum, after dropping the live gauges of dead children."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._files = multiprocess.MultiProcessCollector(None, path=str(path))  # type: ignore[no-untyped-call]
+
+    def collect(self) -> Any:
+        for pid in _pids_with_files(self._path):
+            if not _alive(pid):
+                multiprocess.mark_process_dead(pid, str(self._path))  # type: ignore[no-untyped-call]
+        return self._files.collect()  # type: ignore[no-untyped-call]
+
+
+def _pids_with_files(path: Path) -> set[int]:
+    pids = set()
+    for file in path.glob("gauge_live*_*.db"):
+        pid = file.stem.rsplit("_", 1)[-1]
+        if pid.isdigit():
+            pids.add(int(pid))
+    return pids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def metrics() -> Metrics:
+    assert _state.metrics is not None, "worker metrics are set up at worker_init"
+    return _state.metrics
+
+
+def _queue_of(request: Any) -> str:
+    return str((getattr(request, "delivery_info", None) or {}).get("routing_key") or "")
+
+
+def connect(settings: Settings, obs: ObservabilitySettings) -> None:
+    if not obs.metrics_enabled:
+        return
+    _connect_main(settings, obs)
+    _connect_tasks()
+
+
+def _connect_main(settings: Settings, obs: ObservabilitySettings) -> None:
+    def worker_init(sender: Any = None, **_: Any) -> None:
+        path = prepare_multiprocess_dir()
+        _state.metrics = build_metrics(CollectorRegistry())
+        _state.hostname = hostname_label(getattr(sender, "hostname", None), obs)
+        publish_metrics.connect(_state.metrics, _state.hostname)
+        registry = CollectorRegistry()
+        registry.register(LiveProcessesCollector(path))
+        start_http_server(obs.metrics_port, obs.metrics_host, registry=registry)
+        log.info("metrics served", port=obs.metrics_port, multiprocess_dir=str(path))
+
+    def worker_ready(sender: Any = None, **_: Any) -> None:
+        metrics().worker_up.labels(_state.hostname).set(1)
+        queues = sorted(sender.app.amqp.queues.consume_from or [])
+        nodename = getattr(sender, "hostname", None) or _state.hostname
+        threading.Thread(
+            target=_announce_presence,
+            args=(settings, str(nodename), queues),
+            name="presence",
+            daemon=True,
+        ).start()
+
+    def worker_shutdown(**_: Any) -> None:
+        if _state.metrics is not None:
+            metrics().worker_up.labels(_state.hostname).set(0)
+        _state.presence_stop.set()
+
+    def received(request: Any = None, **_: Any) -> None:
+        metrics().task_received.labels(request.name, _state.hostname, _queue_of(request)).inc()
+        log.info("task received", task_id=request.id, task=request.name, queue=_queue_of(request))
+
+    def revoked(sender: Any = None, request: Any = None, **kwargs: Any) -> None:
+        name = getattr(sender, "name", None) or str(sender)
+        metrics().task_revoked.labels(name, _state.hostname, _queue_of(request)).inc()
+        log.info(
+            "task revoked",
+            task_id=getattr(request, "id", None),
+            task=name,
+            terminated=kwargs.get("terminated"),
+            expired=kwargs.get("expired"),
+        )
+
+    def rejected(message: Any = None, **_: Any) -> None:
+        name = str((getattr(message, "headers", None) or {}).get("task", "unknown"))
+        metrics().task_rejected.labels(name, _state.hostname, _queue_of(message)).inc()
+        log.warning("task rejected", task=name)
+
+    signals.worker_init.connect(worker_init, weak=False)
+    signals.worker_ready.connect(worker_ready, weak=False)
+    signals.worker_shutdown.connect(worker_shutdown, weak=False)
+    signals.task_received.connect(received, weak=False)
+    signals.task_revoked.connect(revoked, weak=False)
+    signals.task_rejected.connect(rejected, weak=False)
+
+
+def _announce_presence(settings: Settings, nodename: str, queues: list[str]) -> None:
+    client = redis.Redis.from_url(settings.redis_dsn, socket_timeout=5, socket_connect_timeout=2)
+    try:
+        while True:
+            try:
+                presence.announce(client, nodename, queues)
+            except redis.RedisError as error:
+                log.warning("presence not renewed", error=repr(error))
+            if _state.presence_stop.wait(presence.RENEW_SECONDS):
+                break
+        presence.withdraw(client, nodename, queues)
+    except redis.RedisError:
+        pass  # the entry expires by itself
+    finally:
+        client.close()
+
+
+def _connect_tasks() -> None:
+    def prerun(task: Any = None, **_: Any) -> None:
+        request = task.request
+        labels = (task.name, _state.hostname, _queue_of(request))
+        _running.started, _running.outcome = time.monotonic(), None
+        m = metrics()
+        m.task_started.labels(*labels).inc()
+        m.worker_tasks_active.labels(_state.hostname).inc()
+        waited = publish_metrics.queue_wait_seconds(request)
+        if waited is not None:
+            m.task_queue_wait.labels(*labels).observe(waited)
+
+    def postrun(task: Any = None, state: str | None = None, retval: Any = None, **_: Any) -> None:
+        m = metrics()
+        labels = (task.name, _state.hostname, _queue_of(task.request))
+        m.worker_tasks_active.labels(_state.hostname).dec()
+        started = getattr(_running, "started", None)
+        if started is not None:
+            m.task_runtime.labels(*labels).observe(time.monotonic() - started)
+        _count_result(m, labels, getattr(_running, "outcome", None), state, retval)
+        if task.name == internal.RECONCILE and isinstance(retval, dict):
+            _count_reconcile(m, retval)
+        _running.started = _running.outcome = None
+
+    def process_shutdown(**_: Any) -> None:
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+    signals.task_prerun.connect(prerun, weak=False)
+    signals.task_postrun.connect(postrun, weak=False)
+    signals.worker_process_shutdown.connect(process_shutdown, weak=False)
+    task_outcome.connect(_on_outcome, weak=False)
+
+
+def _on_outcome(
+    kind: str = "",
+    queue: str = "",
+    outcome: Outcome = Outcome.SUCCEEDED,
+    exception: str | None = None,
+    job_id: str = "",
+    item_id: str | None = None,
+    **_: Any,
+) -> None:
+    _running.outcome = (outcome, exception)
+    m = metrics()
+    m.task_outcomes.labels(kind, queue, str(outcome)).inc()
+    status = FINAL_STATUS.get(outcome)
+    if status is None:
+        return
+    if item_id:
+        m.items_finished.labels(kind, queue, status).inc()
+        return
+    m.jobs_finished.labels(kind, queue, status).inc()
+    duration = _job_age(job_id)
+    if duration is not None:
+        m.job_duration.labels(kind, queue, status).observe(duration)
+
+
+def _job_age(job_id: str) -> float | None:
+    from conveyor_core.db.engine import transaction
+    from conveyor_core.observability.repository import job_created_at_age
+    from conveyor_worker.resources import resources
+
+    try:
+        with transaction(resources().sessions) as session:
+            return job_created_at_age(session, job_id)
+    except Exception as error:  # a metric must never fail the task
+        log.warning("job duration not measured", error=repr(error))
+        return None
+
+
+def _count_result(
+    m: Metrics,
+    labels: tuple[str, str, str],
+    reported: tuple[Outcome, str | None] | None,
+    state: str | None,
+    retval: Any,
+) -> None:
+    if reported is not None:
+        outcome, exception = reported
+        if outcome in CELERY_SUCCEEDED:
+            m.task_succeeded.labels(*labels).inc()
+        elif outcome is Outcome.RETRIED:
+            m.task_retried.labels(*labels).inc()
+        else:
+            m.task_failed.labels(*labels, exception or "unknown").inc()
+        return
+    if state == "SUCCESS":
+        m.task_succeeded.labels(*labels).inc()
+    elif state == "RETRY":
+        m.task_retried.labels(*labels).inc()
+    elif state == "FAILURE":
+        m.task_failed.labels(*labels, type(retval).__name__).inc()
+
+
+def _count_reconcile(m: Metrics, report: dict[str, Any]) -> None:
+    m.reconciler_published.inc(int(report.get("published", 0)))
+    m.reconciler_requeued.inc(int(report.get("requeued", 0)))
+    m.reconciler_dead_lettered.inc(int(report.get("dead_lettered", 0)))

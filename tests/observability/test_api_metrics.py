@@ -1,0 +1,63 @@
+"""The api's /metrics: request latency by route, queue gauges at zero workers, rows by status."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from conveyor_core.queues import Queue
+from tests.observability.scrape import Sample, value
+
+JOBS = "/api/v1/jobs"
+
+
+def _samples(client: TestClient) -> list[Sample]:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    return [
+        (s.name, dict(s.labels), s.value)
+        for family in text_string_to_metric_families(response.text)
+        for s in family.samples
+    ]
+
+
+def test_every_configured_queue_reports_its_length_with_no_worker_running(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    for n in range(3):
+        created = client.post(
+            JOBS, json={"kind": "diag.echo", "params": {"message": str(n)}}, headers=auth
+        )
+        assert created.status_code == 201
+    samples = _samples(client)
+    lengths = {have["queue_name"]: v for n, have, v in samples if n == "celery_queue_length"}
+    assert lengths == {str(q): (3.0 if q is Queue.DEFAULT else 0.0) for q in Queue}
+    workers = {have["queue_name"]: v for n, have, v in samples if n == "celery_active_worker_count"}
+    assert workers == {str(q): 0.0 for q in Queue}
+    assert value(samples, "conveyor_queue_in_flight", queue_name="default") == 0
+    assert value(samples, "conveyor_jobs", queue="default", status="queued") == 3
+    assert value(samples, "conveyor_jobs_created_total", kind="diag.echo", queue="default") >= 3
+    assert value(samples, "celery_task_sent_total", name="diag.echo", queue_name="default") >= 3
+    assert value(samples, "conveyor_broker_up") == 1
+
+
+def test_request_latency_is_labelled_by_route_template_not_by_path(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert client.get(f"{JOBS}/{missing}", headers=auth).status_code == 404
+    assert client.get("/no/such/path").status_code == 404
+    samples = _samples(client)
+    assert (
+        value(
+            samples,
+            "conveyor_api_request_duration_seconds_count",
+            method="GET",
+            route="/api/v1/jobs/{job_id}",
+            status="404",
+        )
+        >= 1
+    )
+    assert value(samples, "conveyor_api_request_duration_seconds_count", route="unmatched") >= 1
+    routes = {h["route"] for n, h, _ in samples if n.startswith("conveyor_api_request")}
+    assert not any(missing in route for route in routes)

@@ -1,0 +1,68 @@
+"""A real prefork worker serves celery-exporter's metrics, summed over its pool processes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from conveyor_cli.devstack.ports import free_port
+from tests.observability.scrape import scrape, value, wait_for_value
+from tests.processes import Running
+from tests.waiting import job_reaches
+
+JOBS = "/api/v1/jobs"
+
+
+def _metrics_worker(start_worker: Callable[..., Running], **env: str) -> str:
+    port = free_port()
+    start_worker(
+        queues="default,maintenance",
+        concurrency=3,
+        extra_env={"CONVEYOR_METRICS_PORT": str(port), **env},
+    )
+    return f"http://127.0.0.1:{port}/metrics"
+
+
+def test_worker_counts_tasks_of_every_pool_process_with_celery_exporter_names(
+    client: TestClient,
+    auth: dict[str, str],
+    start_worker: Callable[..., Running],
+    sessions: sessionmaker[Session],
+) -> None:
+    url = _metrics_worker(start_worker)
+    ids = [
+        client.post(
+            JOBS, json={"kind": "diag.echo", "params": {"message": str(n)}}, headers=auth
+        ).json()["id"]
+        for n in range(6)
+    ]
+    for job_id in ids:
+        job_reaches(sessions, job_id, "succeeded")
+    samples = wait_for_value(url, "celery_task_succeeded_total", 6, name="diag.echo")
+    labels = {"name": "diag.echo", "queue_name": "default"}
+    assert value(samples, "celery_task_received_total", **labels) == 6
+    assert value(samples, "celery_task_started_total", **labels) == 6
+    assert value(samples, "celery_task_runtime_count", **labels) == 6
+    assert value(samples, "celery_task_queue_wait_time_count", **labels) == 6
+    assert value(samples, "celery_worker_up") == 1
+    assert value(samples, "conveyor_jobs_finished_total", kind="diag.echo", status="succeeded") == 6
+    assert value(samples, "conveyor_job_duration_seconds_count", kind="diag.echo") == 6
+    # the tasks ran in several pool processes, yet no sample carries a pid
+    assert all("pid" not in have for _, have, _ in samples)
+
+
+def test_worker_generic_hostname_keeps_only_the_pool_name(
+    client: TestClient,
+    auth: dict[str, str],
+    start_worker: Callable[..., Running],
+    sessions: sessionmaker[Session],
+) -> None:
+    url = _metrics_worker(start_worker, CONVEYOR_METRICS_GENERIC_HOSTNAME="true")
+    job = client.post(JOBS, json={"kind": "diag.echo", "params": {"message": "x"}}, headers=auth)
+    job_reaches(sessions, job.json()["id"], "succeeded")
+    samples = wait_for_value(url, "celery_task_succeeded_total", 1)
+    hostnames = {have["hostname"] for n, have, _ in samples if "hostname" in have}
+    assert hostnames == {"worker0"}
+    assert scrape(url)
