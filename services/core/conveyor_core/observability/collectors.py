@@ -67,7 +67,11 @@ class BrokerCollector(Collector):
             beat_up = 1.0 if self._client.exists(BEAT_LEADER_KEY) else 0.0
         except redis.RedisError as error:
             log.warning("broker metrics unavailable", error=repr(error))
-            return [_gauge("conveyor_broker_up", "1 if the broker answered the scrape.", [], [])]
+            return [
+                _gauge(
+                    "conveyor_broker_up", "1 if the broker answered the scrape.", [], [([], 0.0)]
+                )
+            ]
         return [
             _gauge("conveyor_broker_up", "1 if the broker answered the scrape.", [], [([], 1.0)]),
             _gauge(
