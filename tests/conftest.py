@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_api.main import create_app
 from conveyor_cli.devstack import backing, commands
-from conveyor_cli.devstack.ports import free_port
+from conveyor_cli.devstack.ports import free_port, wait_for_port
 from conveyor_core.auth.keys import DEFAULT_SCOPES, Scope
 from conveyor_core.auth.service import create_key
 from conveyor_core.db.base import Base
@@ -102,7 +102,16 @@ def _clean_state(request: pytest.FixtureRequest) -> None:
 
 
 def _uses_services(request: pytest.FixtureRequest) -> bool:
-    needs = {"sessions", "settings", "redis_client", "process_env", "client", "worker", "beat"}
+    needs = {
+        "sessions",
+        "settings",
+        "redis_client",
+        "process_env",
+        "client",
+        "worker",
+        "beat",
+        "api_server",
+    }
     return bool(needs & set(request.fixturenames))
 
 
@@ -173,3 +182,13 @@ def beat(process_env: dict[str, str], logs_dir: Path) -> Iterator[Running]:
     running.wait_for_output('"leading": true')
     yield running
     running.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def api_server(process_env: dict[str, str], logs_dir: Path) -> Iterator[str]:
+    """The api as a real uvicorn process (for streaming and the OpenAPI-driven tests)."""
+    port = free_port()
+    running = processes.start("api", commands.api(port), process_env, logs_dir)
+    wait_for_port(port, processes.READY_TIMEOUT_SECONDS)
+    yield f"http://127.0.0.1:{port}"
+    running.stop()

@@ -12,7 +12,14 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conveyor_core.contracts import UnknownKind
-from conveyor_core.jobs.service import IdempotencyConflict, InvalidParams, UnknownQueue
+from conveyor_core.jobs.lifecycle import Conflict, JobNotFound
+from conveyor_core.jobs.queries import InvalidCursor
+from conveyor_core.jobs.service import (
+    IdempotencyConflict,
+    InvalidBatch,
+    InvalidParams,
+    UnknownQueue,
+)
 
 
 class ErrorBody(BaseModel):
@@ -91,6 +98,27 @@ def install(app: FastAPI) -> None:
         return error_response(
             422, "invalid_params", str(exc), _field_errors(exc.errors, ("body", "params"))
         )
+
+    @app.exception_handler(InvalidBatch)
+    async def invalid_batch(_: Request, exc: InvalidBatch) -> JSONResponse:
+        return error_response(422, "invalid_batch", str(exc), exc.errors)
+
+    @app.exception_handler(InvalidCursor)
+    async def invalid_cursor(_: Request, exc: InvalidCursor) -> JSONResponse:
+        return error_response(
+            422,
+            "invalid_cursor",
+            str(exc),
+            [{"loc": ["query", "cursor"], "msg": str(exc), "type": "invalid_cursor"}],
+        )
+
+    @app.exception_handler(JobNotFound)
+    async def job_not_found(_: Request, exc: JobNotFound) -> JSONResponse:
+        return error_response(404, "not_found", str(exc))
+
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return error_response(409, "conflict", str(exc))
 
     @app.exception_handler(IdempotencyConflict)
     async def idempotency_conflict(_: Request, exc: IdempotencyConflict) -> JSONResponse:

@@ -9,8 +9,11 @@ import structlog
 from fastapi import FastAPI
 
 from conveyor_api import errors, observability
+from conveyor_api.admin.routes import router as admin_router
+from conveyor_api.catalogue.routes import router as catalogue_router
 from conveyor_api.health.routes import router as health_router
 from conveyor_api.jobs.routes import router as jobs_router
+from conveyor_api.jobs.stream import router as stream_router
 from conveyor_api.limits import BodySizeLimit
 from conveyor_api.resources import ApiResources
 from conveyor_core.auth.service import bootstrap_admin_key
@@ -54,6 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health_router)
     app.include_router(jobs_router)
+    app.include_router(stream_router)
+    app.include_router(catalogue_router)
+    app.include_router(admin_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     observability.install(app)  # last: its latency middleware sees every response
     return app

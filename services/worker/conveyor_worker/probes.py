@@ -1,4 +1,5 @@
-"""Kubernetes probes for workers that do not ask the broker (unlike ``celery inspect ping``).
+"""Kubernetes probes for workers that do not ask the broker (unlike ``celery inspect ping``),
+and the worker's registry entry, refreshed with them.
 
 A consumer bootstep touches ``alive`` from the consumer's own event loop while its broker
 connection is up, and keeps ``ready`` only while connected. A worker whose event loop stalls or
@@ -11,14 +12,20 @@ restarts it.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import redis
+import structlog
 from celery import bootsteps
 
+from conveyor_core.broker import workers
 from conveyor_core.settings import Settings, get_settings
+
+log = structlog.get_logger(__name__)
 
 TOUCH_INTERVAL_SECONDS = 5.0  # well under the liveness threshold
 
@@ -40,6 +47,9 @@ class ProbeFiles(bootsteps.StartStopStep):  # type: ignore[misc]
         super().__init__(parent, **kwargs)
         self.settings = get_settings()
         self.timer_ref: Any = None
+        self.registry = redis.Redis.from_url(
+            self.settings.redis_dsn, socket_timeout=2, socket_connect_timeout=2
+        )
 
     def start(self, consumer: Any) -> None:
         self._touch(consumer)
@@ -52,6 +62,8 @@ class ProbeFiles(bootsteps.StartStopStep):  # type: ignore[misc]
             self.timer_ref.cancel()
             self.timer_ref = None
         ready_file(self.settings).unlink(missing_ok=True)
+        with contextlib.suppress(redis.RedisError):
+            workers.unregister(self.registry, consumer.hostname)
 
     shutdown = stop
 
@@ -62,6 +74,20 @@ class ProbeFiles(bootsteps.StartStopStep):  # type: ignore[misc]
             return
         alive_file(self.settings).touch()
         ready_file(self.settings).touch()
+        self._register(consumer)
+
+    def _register(self, consumer: Any) -> None:
+        queues = [q.name for q in consumer.task_consumer.queues] if consumer.task_consumer else []
+        entry = workers.heartbeat_entry(
+            consumer.hostname,
+            self.settings.worker_pool,
+            queues,
+            getattr(consumer.controller, "concurrency", 0) or 0,
+        )
+        try:
+            workers.register(self.registry, entry)
+        except redis.RedisError as error:  # the listing is informative; never stop consuming
+            log.warning("worker registry not refreshed", error=repr(error))
 
 
 def check(kind: str, settings: Settings) -> bool:

@@ -10,19 +10,29 @@ from celery import Celery, Task
 from conveyor_core.contracts import TaskContract
 from conveyor_core.queues import policy_for
 from conveyor_worker import runtime
-from conveyor_worker.runtime import Implementation
+from conveyor_worker.runtime import FanOut, Implementation
 
-IMPLEMENTATIONS: dict[str, tuple[TaskContract, Implementation]] = {}
+IMPLEMENTATIONS: dict[str, tuple[TaskContract, Implementation | FanOut]] = {}
+
+
+def _register(contract: TaskContract, implementation: Implementation | FanOut) -> None:
+    if contract.name in IMPLEMENTATIONS:
+        raise ValueError(f"{contract.name} has two implementations")
+    if contract.fanout != isinstance(implementation, FanOut):
+        raise TypeError(f"{contract.name}: fan-out contracts need a FanOut implementation")
+    IMPLEMENTATIONS[contract.name] = (contract, implementation)
 
 
 def implements(contract: TaskContract) -> Callable[[Implementation], Implementation]:
     def register(implementation: Implementation) -> Implementation:
-        if contract.name in IMPLEMENTATIONS:
-            raise ValueError(f"{contract.name} has two implementations")
-        IMPLEMENTATIONS[contract.name] = (contract, implementation)
+        _register(contract, implementation)
         return implementation
 
     return register
+
+
+def fans_out(contract: TaskContract, fanout: FanOut) -> None:
+    _register(contract, fanout)
 
 
 def bind_all(app: Celery) -> None:
@@ -31,7 +41,7 @@ def bind_all(app: Celery) -> None:
         _bind(app, contract, implementation)
 
 
-def _bind(app: Celery, contract: TaskContract, implementation: Implementation) -> None:
+def _bind(app: Celery, contract: TaskContract, implementation: Implementation | FanOut) -> None:
     policy = policy_for(contract.queue)
 
     def execute(task: Task, job_id: str, item_id: str | None = None, **_: Any) -> None:

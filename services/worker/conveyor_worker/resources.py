@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +27,7 @@ class Resources:
     engine: Engine
     sessions: sessionmaker[Session]
     publisher: Publisher
+    redis: redis.Redis
 
 
 @lru_cache
@@ -36,7 +38,8 @@ def _for_process(pid: int) -> Resources:
     engine = make_engine(
         settings, f"conveyor.worker.{settings.worker_pool}", pool_size=WORKER_DB_POOL_SIZE
     )
-    return Resources(settings, engine, make_sessionmaker(engine), Publisher(app))
+    client = redis.Redis.from_url(settings.redis_dsn, socket_timeout=5, socket_connect_timeout=2)
+    return Resources(settings, engine, make_sessionmaker(engine), Publisher(app), client)
 
 
 def resources() -> Resources:
@@ -45,5 +48,7 @@ def resources() -> Resources:
 
 def dispose() -> None:
     if _for_process.cache_info().currsize:
-        resources().engine.dispose()
+        current = resources()
+        current.engine.dispose()
+        current.redis.close()
     _for_process.cache_clear()

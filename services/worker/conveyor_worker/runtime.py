@@ -1,7 +1,8 @@
 """How every job task runs: claim the row, heartbeat while working, record the outcome.
 
 The claim (an UPDATE ... WHERE status IN (...) RETURNING) happens before any side effect, so a
-message delivered twice finds its row already claimed or finished and does nothing.
+message delivered twice finds its row already claimed or finished and does nothing. A fan-out
+job's own message plans and creates its items; each item then runs as its own message.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from pydantic import BaseModel
 
 from conveyor_core.contracts import TaskContract
 from conveyor_core.db.engine import transaction
-from conveyor_core.jobs import repository
+from conveyor_core.jobs import events, execution, repository
 from conveyor_core.jobs.errors import NonRetryable
-from conveyor_core.jobs.repository import Row
+from conveyor_core.jobs.execution import Claimed, Recorded, Target
 from conveyor_core.jobs.states import Status
-from conveyor_core.models import Job, JobItem
+from conveyor_core.models import Job
+from conveyor_core.publishing import Delivery
 from conveyor_core.queues import Queue, policy_for
 from conveyor_worker.outcomes import Outcome, task_outcome
 from conveyor_worker.resources import Resources, resources
@@ -49,19 +50,19 @@ class TaskContext:
 Implementation = Callable[[Any, TaskContext], dict[str, Any] | None]
 
 
+@dataclass(frozen=True, slots=True)
+class FanOut:
+    """A fan-out kind: ``plan`` lists the items' params, ``item`` runs one of them."""
+
+    plan: Callable[[Any], list[dict[str, Any]]]
+    item: Callable[[Any, dict[str, Any], TaskContext], dict[str, Any] | None]
+
+
 class Heartbeat:
     """Renews the row's lease from a side thread while the task works."""
 
-    def __init__(
-        self, res: Resources, model: Row, row_id: uuid.UUID, task_id: str, ctx: TaskContext
-    ) -> None:
-        self._res, self._model, self._row_id, self._task_id, self._ctx = (
-            res,
-            model,
-            row_id,
-            task_id,
-            ctx,
-        )
+    def __init__(self, res: Resources, target: Target, task_id: str, ctx: TaskContext) -> None:
+        self._res, self._target, self._task_id, self._ctx = res, target, task_id, ctx
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
 
@@ -79,7 +80,11 @@ class Heartbeat:
             try:
                 with transaction(self._res.sessions) as session:
                     ours = repository.heartbeat(
-                        session, self._model, self._row_id, self._task_id, settings.lease_seconds
+                        session,
+                        self._target.model,
+                        self._target.row_id,
+                        self._task_id,
+                        settings.lease_seconds,
                     )
             except Exception as error:  # a missed beat is survivable; the lease has slack
                 log.warning("heartbeat failed", error=repr(error))
@@ -99,9 +104,39 @@ def retry_delay(queue: Queue, attempt: int) -> float:
     return delay / 2 + random.uniform(0, delay / 2) if retry.jitter else delay
 
 
+@dataclass
+class Execution:
+    """One delivery being run: everything the steps below share."""
+
+    res: Resources
+    contract: TaskContract
+    target: Target
+    task_id: str
+    queue: Queue
+    log: Any
+
+    def report(
+        self, outcome: Outcome, runtime: float | None = None, exception: str | None = None
+    ) -> None:
+        task_outcome.send(
+            sender=self.contract.name,
+            kind=self.contract.name,
+            queue=str(self.queue),
+            outcome=outcome,
+            runtime_seconds=runtime,
+            exception=exception,
+            job_id=str(self.target.job_id),
+            item_id=str(self.target.item_id) if self.target.item_id else None,
+        )
+
+    def announce(self, recorded: Recorded | None) -> None:
+        if recorded is not None and recorded.job is not None:
+            events.announce(self.res.redis, recorded.job)
+
+
 def run(
     contract: TaskContract,
-    implementation: Implementation,
+    implementation: Implementation | FanOut,
     task_id: str,
     queue: str,
     job_id: str,
@@ -109,78 +144,118 @@ def run(
 ) -> None:
     """Execute one delivery of ``job_id`` (or of its item ``item_id``) that came from ``queue``."""
     res = resources()
-    model: Row = JobItem if item_id else Job
-    row_id = uuid.UUID(item_id or job_id)
-    bound = log.bind(job_id=job_id, item_id=item_id, task_id=task_id, kind=contract.name)
+    target = Target(uuid.UUID(job_id), uuid.UUID(item_id) if item_id else None)
+    run_ = Execution(
+        res,
+        contract,
+        target,
+        task_id,
+        Queue(queue),
+        log.bind(job_id=job_id, item_id=item_id, task_id=task_id, kind=contract.name, queue=queue),
+    )
     with transaction(res.sessions) as session:
-        row = repository.claim(session, model, row_id, task_id, res.settings.lease_seconds)
-    report = _reporter(contract.name, queue, job_id, item_id)
-    if row is None:
-        bound.info("delivery ignored: row already claimed, finished or not due")
-        report(Outcome.IGNORED, None, None)
+        claimed = execution.claim(session, target, task_id, res.settings.lease_seconds)
+    if claimed is None:
+        run_.log.info("delivery ignored: row already claimed, finished or not due")
+        run_.report(Outcome.IGNORED)
         return
-    ctx = TaskContext(uuid.UUID(job_id), uuid.UUID(item_id) if item_id else None, row.attempts)
-    bound = bound.bind(attempt=row.attempts)
-    bound.info("task started")
-    params: BaseModel = contract.params.model_validate(row.params)
+    run_.log = run_.log.bind(attempt=claimed.row.attempts)
+    run_.log.info("task started")
+    if isinstance(implementation, FanOut) and item_id is None:
+        _orchestrate(run_, implementation, claimed)
+    else:
+        _execute(run_, implementation, claimed)
+
+
+def _call(
+    implementation: Implementation | FanOut,
+    contract: TaskContract,
+    claimed: Claimed,
+    ctx: TaskContext,
+) -> dict[str, Any] | None:
+    params = contract.params.model_validate(claimed.params)
+    if isinstance(implementation, FanOut):
+        return implementation.item(params, claimed.row.params, ctx)
+    return implementation(params, ctx)
+
+
+def _execute(run_: Execution, implementation: Implementation | FanOut, claimed: Claimed) -> None:
+    ctx = TaskContext(run_.target.job_id, run_.target.item_id, claimed.row.attempts)
     started = time.monotonic()
-    with Heartbeat(res, model, row_id, task_id, ctx):
+    with Heartbeat(run_.res, run_.target, run_.task_id, ctx):
         try:
-            result = implementation(params, ctx) or {}
+            result = _call(implementation, run_.contract, claimed, ctx) or {}
         except Exception as exc:
-            outcome = _record_failure(res, model, row, Queue(queue), task_id, exc, bound)
-            report(outcome, time.monotonic() - started, type(exc).__name__)
+            outcome = _record_failure(run_, claimed.row.attempts, exc)
+            run_.report(outcome, time.monotonic() - started, type(exc).__name__)
             return
-    with transaction(res.sessions) as session:
-        recorded = repository.finish(
-            session, model, row_id, task_id, Status.SUCCEEDED, result=result
+    with transaction(run_.res.sessions) as session:
+        recorded = execution.finish(
+            session, run_.target, run_.task_id, Status.SUCCEEDED, result=result
         )
-    bound.info("task succeeded" if recorded else "outcome dropped: row no longer ours")
-    report(Outcome.SUCCEEDED if recorded else Outcome.DROPPED, time.monotonic() - started, None)
+    run_.announce(recorded)
+    run_.log.info("task succeeded" if recorded else "outcome dropped: row no longer ours")
+    run_.report(Outcome.SUCCEEDED if recorded else Outcome.DROPPED, time.monotonic() - started)
 
 
-def _reporter(
-    kind: str, queue: str, job_id: str, item_id: str | None
-) -> Callable[[Outcome, float | None, str | None], None]:
-    def report(outcome: Outcome, runtime: float | None, exception: str | None) -> None:
-        task_outcome.send(
-            sender=kind,
-            kind=kind,
-            queue=queue,
-            outcome=outcome,
-            runtime_seconds=runtime,
-            exception=exception,
-            job_id=job_id,
-            item_id=item_id,
-        )
-
-    return report
-
-
-def _record_failure(
-    res: Resources,
-    model: Row,
-    row: Job | JobItem,
-    queue: Queue,
-    task_id: str,
-    exc: Exception,
-    bound: Any,
-) -> Outcome:
-    retries_left = row.attempts <= policy_for(queue).retry.max_retries
+def _record_failure(run_: Execution, attempt: int, exc: Exception) -> Outcome:
+    retries_left = attempt <= policy_for(run_.queue).retry.max_retries
     error = error_of(exc)
-    with transaction(res.sessions) as session:
+    trace = traceback.format_exc(limit=TRACEBACK_LIMIT)
+    with transaction(run_.res.sessions) as session:
         if retries_left and not isinstance(exc, NonRetryable):
-            delay = retry_delay(queue, row.attempts)
-            repository.schedule_retry(
-                session, model, row.id, task_id, delay_seconds=delay, error=error
+            delay = retry_delay(run_.queue, attempt)
+            recorded = execution.retry_later(
+                session, run_.target, run_.task_id, delay_seconds=delay, error=error
             )
-            bound.warning(
-                "task failed, retry scheduled",
-                error=error,
-                retry_in=round(delay, 3),
-                traceback=traceback.format_exc(limit=TRACEBACK_LIMIT),
+            outcome = Outcome.RETRIED
+        else:
+            recorded = execution.finish(
+                session, run_.target, run_.task_id, Status.FAILED, error=error
             )
-            return Outcome.RETRIED
-        repository.finish(session, model, row.id, task_id, Status.FAILED, error=error)
-    bound.error("task failed", error=error, traceback=traceback.format_exc(limit=TRACEBACK_LIMIT))
-    return Outcome.FAILED
+            outcome = Outcome.FAILED
+    run_.announce(recorded)
+    if recorded is None:
+        run_.log.warning("outcome dropped: row no longer ours", error=error)
+        return Outcome.DROPPED
+    if outcome is Outcome.RETRIED:
+        run_.log.warning(
+            "task failed, retry scheduled", error=error, retry_in=round(delay, 3), traceback=trace
+        )
+    else:
+        run_.log.error("task failed", error=error, traceback=trace)
+    return outcome
+
+
+def _orchestrate(run_: Execution, fanout: FanOut, claimed: Claimed) -> None:
+    """Plan the items, create them in one transaction, then publish them in bulk."""
+    job = claimed.row
+    assert isinstance(job, Job)
+    ctx = TaskContext(run_.target.job_id, None, job.attempts)
+    started = time.monotonic()
+    with Heartbeat(run_.res, run_.target, run_.task_id, ctx):
+        try:
+            items = fanout.plan(run_.contract.params.model_validate(job.params))
+        except Exception as exc:
+            outcome = _record_failure(run_, job.attempts, exc)
+            run_.report(outcome, time.monotonic() - started, type(exc).__name__)
+            return
+    if not items:
+        _execute(run_, lambda _params, _ctx: {"items": {"succeeded": 0, "failed": 0}}, claimed)
+        return
+    with transaction(run_.res.sessions) as session:
+        ids = execution.fan_out(session, job.id, run_.task_id, items)
+    deliveries = [Delivery(job.kind, job.queue, job.priority, job.id, item_id) for item_id in ids]
+    _publish_items(run_, deliveries)
+    run_.log.info("fanned out", items=len(ids))
+    run_.report(Outcome.SUCCEEDED, time.monotonic() - started)
+
+
+def _publish_items(run_: Execution, deliveries: list[Delivery]) -> None:
+    try:
+        run_.res.publisher.publish_many(deliveries)
+    except Exception as error:  # the items are committed: the reconciler sends them
+        run_.log.warning("item publish deferred to the reconciler", error=repr(error))
+        return
+    with transaction(run_.res.sessions) as session:
+        repository.mark_items_published(session, run_.target.job_id)

@@ -1,38 +1,74 @@
-"""/api/v1/jobs: thin routes that parse, call the job service and shape the answer."""
+"""/api/v1/jobs: thin routes that parse, call the job services and shape the answer."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Response
 
 from conveyor_api.deps import JobsReader, JobsWriter, ResourcesDep
 from conveyor_api.errors import ErrorResponse
-from conveyor_api.jobs.schemas import JobCreate, JobOut
-from conveyor_core.jobs import repository, service
-from conveyor_core.jobs.service import JobRequest
+from conveyor_api.jobs.schemas import (
+    CeleryStatus,
+    JobBatchCreate,
+    JobCreate,
+    JobItemList,
+    JobItemOut,
+    JobList,
+    JobOut,
+    Requeued,
+)
+from conveyor_api.resources import ApiResources
+from conveyor_core.db.engine import transaction
+from conveyor_core.jobs import events, lifecycle, queries, repository, service
+from conveyor_core.jobs.celery_view import celery_status
+from conveyor_core.jobs.queries import JobFilter
+from conveyor_core.jobs.service import JobRequest, publish_committed
+from conveyor_core.jobs.states import Status
+from conveyor_core.models import Job
+from conveyor_core.publishing import Delivery
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "missing or invalid API key"},
     403: {"model": ErrorResponse, "description": "the key lacks the scope"},
+}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    **AUTH_ERRORS,
     404: {"model": ErrorResponse, "description": "no such job for this tenant"},
+    422: {"model": ErrorResponse, "description": "invalid input"},
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "the job's state does not allow it"},
 }
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+DEFAULT_STUCK_SECONDS = 300
+
+
+def _request(body: JobCreate, idempotency_key: str | None = None) -> JobRequest:
+    return JobRequest(
+        kind=body.kind,
+        params=body.params,
+        queue=body.queue,
+        priority=body.priority,
+        idempotency_key=idempotency_key,
+    )
 
 
 @router.post(
-    "",
+    "/jobs",
     status_code=201,
     response_model=JobOut,
     responses={
+        **AUTH_ERRORS,
+        422: ERRORS[422],
         200: {"model": JobOut, "description": "an earlier request with this Idempotency-Key"},
         409: {"model": ErrorResponse, "description": "Idempotency-Key reused with another body"},
-        422: {"model": ErrorResponse, "description": "unknown kind or queue, or invalid params"},
-        401: ERRORS[401],
-        403: ERRORS[403],
+        413: {"model": ErrorResponse, "description": "request body too large"},
     },
 )
 def create_job(
@@ -42,25 +78,154 @@ def create_job(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> JobOut:
-    request = JobRequest(
-        kind=body.kind,
-        params=body.params,
-        queue=body.queue,
-        priority=body.priority,
-        idempotency_key=idempotency_key,
-    )
     outcome = service.create_job(
-        res.sessions, res.publisher, res.settings, principal.tenant_id, request
+        res.sessions,
+        res.publisher,
+        res.settings,
+        principal.tenant_id,
+        _request(body, idempotency_key),
     )
     if not outcome.created:
         response.status_code = 200
     return JobOut.of(outcome.job)
 
 
-@router.get("/{job_id}", response_model=JobOut, responses={**ERRORS})
-def get_job(job_id: uuid.UUID, principal: JobsReader, res: ResourcesDep) -> JobOut:
+@router.post(
+    "/jobs:batch",
+    status_code=201,
+    response_model=JobList,
+    responses={**AUTH_ERRORS, 422: ERRORS[422]},
+)
+def create_jobs(body: JobBatchCreate, principal: JobsWriter, res: ResourcesDep) -> JobList:
+    """Create up to 10,000 jobs at once: all are valid and created, or none is."""
+    jobs = service.create_jobs(
+        res.sessions,
+        res.publisher,
+        res.settings,
+        principal.tenant_id,
+        [_request(job) for job in body.jobs],
+    )
+    return JobList(items=[JobOut.of(job) for job in jobs], next_cursor=None)
+
+
+@router.get("/jobs", response_model=JobList, responses={**AUTH_ERRORS, 422: ERRORS[422]})
+def list_jobs(
+    principal: JobsReader,
+    res: ResourcesDep,
+    status: Status | None = None,
+    kind: str | None = None,
+    queue: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    limit: Limit = 50,
+    cursor: str | None = None,
+) -> JobList:
+    where = JobFilter(
+        status=status,
+        kind=kind,
+        queue=queue,
+        created_after=created_after,
+        created_before=created_before,
+    )
     with res.sessions() as session:
-        job = repository.get_job(session, principal.tenant_id, job_id)
+        jobs, next_cursor = queries.list_jobs(session, principal.tenant_id, where, limit, cursor)
+    return JobList(items=[JobOut.of(job) for job in jobs], next_cursor=next_cursor)
+
+
+def _job(res: ApiResources, tenant_id: uuid.UUID, job_id: uuid.UUID) -> Job:
+    with res.sessions() as session:
+        job = repository.get_job(session, tenant_id, job_id)
     if job is None:
         raise HTTPException(404, f"job {job_id} not found")
+    return job
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, responses=ERRORS)
+def get_job(job_id: uuid.UUID, principal: JobsReader, res: ResourcesDep) -> JobOut:
+    return JobOut.of(_job(res, principal.tenant_id, job_id))
+
+
+@router.get("/jobs/{job_id}/items", response_model=JobItemList, responses=ERRORS)
+def list_items(
+    job_id: uuid.UUID,
+    principal: JobsReader,
+    res: ResourcesDep,
+    status: Status | None = None,
+    limit: Limit = 100,
+    cursor: str | None = None,
+) -> JobItemList:
+    _job(res, principal.tenant_id, job_id)
+    with res.sessions() as session:
+        items, next_cursor = queries.list_items(session, job_id, status, limit, cursor)
+    return JobItemList(items=[JobItemOut.of(i) for i in items], next_cursor=next_cursor)
+
+
+@router.get("/jobs/{job_id}/celery-status", response_model=CeleryStatus, responses=ERRORS)
+def get_celery_status(job_id: uuid.UUID, principal: JobsReader, res: ResourcesDep) -> CeleryStatus:
+    job = _job(res, principal.tenant_id, job_id)
+    with res.sessions() as session:
+        return CeleryStatus.model_validate(celery_status(session, job))
+
+
+def _announce_and_publish(res: ApiResources, job: Job, deliveries: list[Delivery]) -> None:
+    events.announce(res.redis, job)
+    if deliveries:
+        publish_committed(res.sessions, res.publisher, deliveries)
+
+
+@router.post("/jobs/{job_id}/refresh-progress", response_model=JobOut, responses=ERRORS)
+def refresh_progress(job_id: uuid.UUID, principal: JobsWriter, res: ResourcesDep) -> JobOut:
+    """Recompute the progress counters from the items (repairs drift)."""
+    with transaction(res.sessions) as session:
+        job = lifecycle.refresh_progress(session, principal.tenant_id, job_id)
+    events.announce(res.redis, job)
     return JobOut.of(job)
+
+
+@router.post("/jobs/{job_id}/retry", response_model=Requeued, responses={**ERRORS, **CONFLICT})
+def retry_job(job_id: uuid.UUID, principal: JobsWriter, res: ResourcesDep) -> Requeued:
+    """Requeue the failed and dead-lettered items only, or the job itself when it has none."""
+    with transaction(res.sessions) as session:
+        deliveries = lifecycle.retry(session, principal.tenant_id, job_id)
+    job = _job(res, principal.tenant_id, job_id)
+    _announce_and_publish(res, job, deliveries)
+    return Requeued(job=JobOut.of(job), requeued=len(deliveries))
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobOut, responses={**ERRORS, **CONFLICT})
+def cancel_job(job_id: uuid.UUID, principal: JobsWriter, res: ResourcesDep) -> JobOut:
+    """Queued work never starts; running tasks are revoked (killed on the tools queue).
+    Cancelling a cancelled job is a no-op."""
+    with transaction(res.sessions) as session:
+        cancelled = lifecycle.cancel(session, principal.tenant_id, job_id)
+    if cancelled.revoke:
+        res.celery.control.revoke(cancelled.revoke, terminate=cancelled.terminate)
+    events.announce(res.redis, cancelled.job)
+    return JobOut.of(cancelled.job)
+
+
+@router.post("/jobs/{job_id}/reset-stuck", response_model=Requeued, responses=ERRORS)
+def reset_stuck(
+    job_id: uuid.UUID,
+    principal: JobsWriter,
+    res: ResourcesDep,
+    older_than: Annotated[
+        int, Query(ge=0, le=7 * 24 * 3600, description="Seconds since the last heartbeat.")
+    ] = DEFAULT_STUCK_SECONDS,
+) -> Requeued:
+    """Running items whose heartbeat is older than ``older_than`` seconds go back to queued."""
+    with transaction(res.sessions) as session:
+        deliveries = lifecycle.reset_stuck(
+            session, principal.tenant_id, job_id, timedelta(seconds=older_than)
+        )
+    job = _job(res, principal.tenant_id, job_id)
+    _announce_and_publish(res, job, deliveries)
+    return Requeued(job=JobOut.of(job), requeued=len(deliveries))
+
+
+@router.delete("/jobs/{job_id}", status_code=204, responses={**ERRORS, **CONFLICT})
+def delete_job(job_id: uuid.UUID, principal: JobsWriter, res: ResourcesDep) -> Response:
+    """Delete a finished job and its items."""
+    with transaction(res.sessions) as session:
+        lifecycle.delete_job(session, principal.tenant_id, job_id)
+    return Response(status_code=204)

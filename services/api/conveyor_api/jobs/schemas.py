@@ -8,8 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from conveyor_core.models import Job
+from conveyor_core.models import Job, JobItem
 from conveyor_core.queues import MAX_PRIORITY, MIN_PRIORITY
+
+MAX_BATCH_JOBS = 10_000
 
 
 class JobCreate(BaseModel):
@@ -72,3 +74,60 @@ class JobOut(BaseModel):
             started_at=job.started_at,
             finished_at=job.finished_at,
         )
+
+
+class JobBatchCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    jobs: list[JobCreate] = Field(min_length=1, max_length=MAX_BATCH_JOBS)
+
+
+class JobList(BaseModel):
+    items: list[JobOut]
+    next_cursor: str | None
+
+
+class JobItemOut(BaseModel):
+    id: uuid.UUID
+    position: int
+    status: str
+    params: dict[str, Any]
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+
+    @classmethod
+    def of(cls, item: JobItem) -> JobItemOut:
+        return cls(
+            id=item.id,
+            position=item.position,
+            status=item.status,
+            params=item.params,
+            result=item.result,
+            error=item.error,
+            attempts=item.attempts,
+            started_at=item.started_at,
+            finished_at=item.finished_at,
+            heartbeat_at=item.heartbeat_at,
+        )
+
+
+class JobItemList(BaseModel):
+    items: list[JobItemOut]
+    next_cursor: str | None
+
+
+class CeleryStatus(BaseModel):
+    job_id: uuid.UUID
+    states: dict[str, int]
+    total: int
+    ready: bool
+    progress_percent: float
+
+
+class Requeued(BaseModel):
+    job: JobOut
+    requeued: int

@@ -9,6 +9,8 @@ from conveyor_core.queues import Queue
 
 MAX_SLEEP_SECONDS = 3600.0
 MAX_FLAKY_FAILURES = 10
+MAX_FANOUT_ITEMS = 100_000
+MAX_ITEM_SLEEP_MS = 60_000
 
 
 class EchoParams(BaseModel):
@@ -24,6 +26,16 @@ class SleepParams(BaseModel):
 class FlakyParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     fail_times: int = Field(ge=0, le=MAX_FLAKY_FAILURES)
+
+
+class FanoutParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: int = Field(ge=1, le=MAX_FANOUT_ITEMS)
+    sleep_ms: int = Field(default=0, ge=0, le=MAX_ITEM_SLEEP_MS)
+    fail_items: list[int] = Field(
+        default_factory=list,
+        description="Item indices that fail (non-retryable) on their first execution only.",
+    )
 
 
 ECHO = register(
@@ -50,6 +62,17 @@ FLAKY = register(
         queue=Queue.DEFAULT,
         params=FlakyParams,
         description="Fails fail_times times, then succeeds through the retry policy.",
+        diagnostic=True,
+    )
+)
+FANOUT = register(
+    TaskContract(
+        name="diag.fanout",
+        queue=Queue.DEFAULT,
+        params=FanoutParams,
+        description="Fans out into `items` items that each sleep `sleep_ms`; the listed items "
+        "fail on their first execution, so the job fails and a retry succeeds.",
+        fanout=True,
         diagnostic=True,
     )
 )

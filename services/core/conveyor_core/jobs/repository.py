@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from conveyor_core.jobs.states import Status, sources_of
 from conveyor_core.models import Job, JobItem
+from conveyor_core.publishing import Delivery
 
 Row = type[Job] | type[JobItem]
 # Functions that return the row they touched are generic over its model.
@@ -36,6 +37,14 @@ def insert_job(session: Session, **values: Any) -> Job | None:
     return session.scalars(statement).one_or_none()
 
 
+def insert_jobs(session: Session, rows: list[dict[str, Any]]) -> list[Job]:
+    """Insert many jobs in one statement; returned in the order of ``rows``."""
+    if not rows:
+        return []
+    inserted = {job.id: job for job in session.scalars(insert(Job).returning(Job), rows)}
+    return [inserted[row["id"]] for row in rows]
+
+
 def get_job(session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID) -> Job | None:
     return session.scalars(
         select(Job).where(Job.id == job_id, Job.tenant_id == tenant_id)
@@ -49,6 +58,8 @@ def get_job_by_idempotency_key(session: Session, tenant_id: uuid.UUID, key: str)
 
 
 def mark_published(session: Session, model: Row, ids: list[uuid.UUID]) -> None:
+    if not ids:
+        return
     session.execute(
         update(model)
         .where(model.id.in_(ids), model.status == Status.QUEUED)
@@ -152,3 +163,20 @@ def schedule_retry(
         )
     )
     return bool(outcome.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_items_published(session: Session, job_id: uuid.UUID) -> None:
+    session.execute(
+        update(JobItem)
+        .where(
+            JobItem.job_id == job_id,
+            JobItem.status == Status.QUEUED,
+            JobItem.published_at.is_(None),
+        )
+        .values(published_at=func.now())
+    )
+
+
+def mark_deliveries_published(session: Session, deliveries: list[Delivery]) -> None:
+    mark_published(session, Job, [d.job_id for d in deliveries if d.item_id is None])
+    mark_published(session, JobItem, [d.item_id for d in deliveries if d.item_id is not None])

@@ -12,7 +12,7 @@ import structlog
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.contracts import TaskContract, get_contract
+from conveyor_core.contracts import TaskContract, UnknownKind, get_contract
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import repository
 from conveyor_core.models import Job
@@ -52,6 +52,14 @@ class UnknownQueue(ValueError):
     def __init__(self, queue: str) -> None:
         super().__init__(f"unknown queue {queue!r}; known: {', '.join(Queue)}")
         self.queue = queue
+
+
+class InvalidBatch(ValueError):
+    """Some jobs of a batch are invalid; nothing was created. ``errors`` locate each problem."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(errors)} problem(s) in the batch; no job was created")
+        self.errors = errors
 
 
 class IdempotencyConflict(Exception):
@@ -112,17 +120,19 @@ def delivery_of(job: Job) -> Delivery:
 
 
 def publish_committed(
-    sessions: sessionmaker[Session], publisher: Publisher, jobs: list[Job]
+    sessions: sessionmaker[Session], publisher: Publisher, deliveries: list[Delivery]
 ) -> None:
     """Send the messages of committed rows. A broker failure loses nothing: the rows stay
     unpublished and the reconciler sends them."""
     try:
-        publisher.publish_many([delivery_of(job) for job in jobs])
+        publisher.publish_many(deliveries)
     except Exception as error:  # any broker failure: the outbox row is the retry
-        log.warning("publish deferred to the reconciler", error=repr(error), jobs=len(jobs))
+        log.warning(
+            "publish deferred to the reconciler", error=repr(error), messages=len(deliveries)
+        )
         return
     with transaction(sessions) as session:
-        repository.mark_published(session, Job, [job.id for job in jobs])
+        repository.mark_deliveries_published(session, deliveries)
 
 
 def create_job(
@@ -137,6 +147,47 @@ def create_job(
         job = repository.insert_job(session, **values)
         if job is None:
             return Created(_existing(session, tenant_id, request), created=False)
-    publish_committed(sessions, publisher, [job])
+    publish_committed(sessions, publisher, [delivery_of(job)])
     log.info("job accepted", job_id=str(job.id), kind=job.kind, queue=job.queue)
     return Created(job, created=True)
+
+
+def _batch_values(
+    requests: list[JobRequest], settings: Settings, tenant_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    values, errors = [], []
+    for index, request in enumerate(requests):
+        try:
+            values.append(job_values(request, settings, tenant_id))
+        except InvalidParams as error:
+            errors += [
+                {**e, "loc": ["body", "jobs", index, "params", *e["loc"]]} for e in error.errors
+            ]
+        except (UnknownKind, UnknownQueue) as error:
+            field_name = "kind" if isinstance(error, UnknownKind) else "queue"
+            errors.append(
+                {
+                    "loc": ["body", "jobs", index, field_name],
+                    "msg": str(error),
+                    "type": f"unknown_{field_name}",
+                }
+            )
+    if errors:
+        raise InvalidBatch(errors)
+    return values
+
+
+def create_jobs(
+    sessions: sessionmaker[Session],
+    publisher: Publisher,
+    settings: Settings,
+    tenant_id: uuid.UUID,
+    requests: list[JobRequest],
+) -> list[Job]:
+    """Create many jobs at once, all or none, then publish them in bulk; in request order."""
+    values = _batch_values(requests, settings, tenant_id)
+    with transaction(sessions) as session:
+        jobs = repository.insert_jobs(session, values)
+    publish_committed(sessions, publisher, [delivery_of(job) for job in jobs])
+    log.info("jobs accepted", count=len(jobs))
+    return jobs

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Case, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from conveyor_core.jobs import progress
 from conveyor_core.jobs.states import Status
-from conveyor_core.models import Job
+from conveyor_core.models import Job, JobItem
 from conveyor_core.publishing import Delivery
 from conveyor_core.queues import Queue, policy_for
 
@@ -66,20 +68,7 @@ def release_expired_leases(session: Session) -> tuple[list[uuid.UUID], list[uuid
         .values(
             status=case((poisoned, Status.DEAD_LETTERED.value), else_=Status.QUEUED.value),
             finished_at=case((poisoned, func.now()), else_=None),
-            error=case(
-                (
-                    poisoned,
-                    func.jsonb_build_object(
-                        "type",
-                        "DeadLettered",
-                        "message",
-                        "the task died without an outcome on every delivery",
-                        "last_error",
-                        Job.error,
-                    ),
-                ),
-                else_=Job.error,
-            ),
+            error=case((poisoned, _dead_letter_error(Job)), else_=Job.error),
             published_at=None,
             lease_expires_at=None,
         )
@@ -89,3 +78,76 @@ def release_expired_leases(session: Session) -> tuple[list[uuid.UUID], list[uuid
     requeued = [r.id for r in rows if r.status == Status.QUEUED]
     dead = [r.id for r in rows if r.status == Status.DEAD_LETTERED]
     return requeued, dead
+
+
+def unpublished_items(session: Session, thresholds: Thresholds) -> list[Delivery]:
+    """The same as ``unpublished_jobs``, for items of running fan-out jobs."""
+    now = func.now()
+    statement = (
+        select(JobItem.id, JobItem.job_id, Job.kind, Job.queue, Job.priority)
+        .join(Job, Job.id == JobItem.job_id)
+        .where(
+            JobItem.status == Status.QUEUED,
+            Job.status == Status.RUNNING,
+            JobItem.due_at <= now - timedelta(seconds=thresholds.publish_grace_seconds),
+            or_(
+                JobItem.published_at.is_(None),
+                JobItem.published_at < now - timedelta(seconds=thresholds.republish_after_seconds),
+            ),
+        )
+        .order_by(JobItem.due_at)
+        .limit(thresholds.batch_size)
+        .with_for_update(of=JobItem, skip_locked=True)
+    )
+    return [
+        Delivery(kind=r.kind, queue=r.queue, priority=r.priority, job_id=r.job_id, item_id=r.id)
+        for r in session.execute(statement)
+    ]
+
+
+def release_expired_item_leases(session: Session, limit: int) -> tuple[int, int, list[Job]]:
+    """Items whose heartbeat stopped: requeued, or dead-lettered after ``max_deliveries``
+    deaths, moving their job's counters. Returns (requeued, dead-lettered, finalized jobs)."""
+    expired = session.execute(
+        select(JobItem.id, JobItem.job_id, JobItem.deliveries, Job.queue)
+        .join(Job, Job.id == JobItem.job_id)
+        .where(JobItem.status == Status.RUNNING, JobItem.lease_expires_at < func.now())
+        .limit(limit)
+        .with_for_update(of=JobItem, skip_locked=True)
+    ).all()
+    requeued = dead = 0
+    finalized: list[Job] = []
+    for row in expired:
+        poisoned = row.deliveries >= policy_for(Queue(row.queue)).max_deliveries
+        target = Status.DEAD_LETTERED if poisoned else Status.QUEUED
+        session.execute(
+            update(JobItem)
+            .where(JobItem.id == row.id)
+            .values(
+                status=target,
+                published_at=None,
+                lease_expires_at=None,
+                finished_at=func.now() if poisoned else None,
+                error=_dead_letter_error(JobItem) if poisoned else JobItem.error,
+            )
+        )
+        progress.shift(session, row.job_id, Status.RUNNING, target)
+        if poisoned:
+            dead += 1
+            job = progress.finalize_if_done(session, row.job_id)
+            if job is not None:
+                finalized.append(job)
+        else:
+            requeued += 1
+    return requeued, dead, finalized
+
+
+def _dead_letter_error(model: type[Job] | type[JobItem]) -> Any:
+    return func.jsonb_build_object(
+        "type",
+        "DeadLettered",
+        "message",
+        "the task died without an outcome on every delivery",
+        "last_error",
+        model.error,
+    )

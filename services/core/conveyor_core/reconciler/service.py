@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import redis
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.db.engine import transaction
+from conveyor_core.jobs import events
 from conveyor_core.jobs import repository as jobs_repository
-from conveyor_core.models import Job
-from conveyor_core.publishing import Publisher
+from conveyor_core.publishing import Delivery, Publisher
 from conveyor_core.reconciler import repository
 from conveyor_core.reconciler.repository import Thresholds
 from conveyor_core.settings import Settings
@@ -36,24 +38,51 @@ def thresholds(settings: Settings) -> Thresholds:
     )
 
 
-def reconcile_once(
-    sessions: sessionmaker[Session], publisher: Publisher, settings: Settings
-) -> Report:
-    with transaction(sessions) as session:
-        requeued, dead = repository.release_expired_leases(session)
+def _publish_pending(
+    sessions: sessionmaker[Session],
+    publisher: Publisher,
+    pending: Callable[[Session], list[Delivery]],
+) -> int:
+    """Publish batches of unsent rows; each batch stays locked until its messages are out."""
     published = 0
     while True:
         with transaction(sessions) as session:
-            deliveries = repository.unpublished_jobs(session, thresholds(settings))
+            deliveries = pending(session)
             if not deliveries:
-                break
-            # published inside the transaction: the rows stay locked until their messages are out
+                return published
             publisher.publish_many(deliveries)
-            jobs_repository.mark_published(session, Job, [d.job_id for d in deliveries])
+            jobs_repository.mark_deliveries_published(session, deliveries)
         published += len(deliveries)
         if len(deliveries) < BATCH_SIZE:
-            break
-    report = Report(published=published, requeued=len(requeued), dead_lettered=len(dead))
-    if published or requeued or dead:
+            return published
+
+
+def reconcile_once(
+    sessions: sessionmaker[Session],
+    publisher: Publisher,
+    settings: Settings,
+    announcer: redis.Redis | None = None,
+) -> Report:
+    with transaction(sessions) as session:
+        requeued, dead = repository.release_expired_leases(session)
+        items_requeued, items_dead, finalized = repository.release_expired_item_leases(
+            session, BATCH_SIZE
+        )
+    for job in finalized:
+        if announcer is not None:
+            events.announce(announcer, job)
+    limits = thresholds(settings)
+    published = _publish_pending(
+        sessions, publisher, lambda s: repository.unpublished_jobs(s, limits)
+    )
+    published += _publish_pending(
+        sessions, publisher, lambda s: repository.unpublished_items(s, limits)
+    )
+    report = Report(
+        published=published,
+        requeued=len(requeued) + items_requeued,
+        dead_lettered=len(dead) + items_dead,
+    )
+    if published or report.requeued or report.dead_lettered:
         log.info("reconciled", **asdict(report))
     return report

@@ -12,7 +12,7 @@ from conveyor_worker.resources import resources
 
 def reconcile() -> dict[str, Any]:
     res = resources()
-    return asdict(reconcile_once(res.sessions, res.publisher, res.settings))
+    return asdict(reconcile_once(res.sessions, res.publisher, res.settings, res.redis))
 
 
 def bind(app: Any) -> None:

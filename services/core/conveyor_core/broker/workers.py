@@ -1,0 +1,41 @@
+"""Worker registry in Redis: each worker refreshes its entry while it consumes, so the API can
+list workers without a broadcast round trip and show their last heartbeat."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+
+import redis
+
+KEY_PREFIX = "conveyor:workers:"
+# an entry outlives a few missed refreshes, then the worker drops off the list
+ENTRY_TTL_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerEntry:
+    hostname: str
+    pool: str
+    queues: list[str]
+    concurrency: int
+    last_heartbeat: float
+
+
+def register(client: redis.Redis, entry: WorkerEntry) -> None:
+    client.set(KEY_PREFIX + entry.hostname, json.dumps(asdict(entry)), ex=ENTRY_TTL_SECONDS)
+
+
+def unregister(client: redis.Redis, hostname: str) -> None:
+    client.delete(KEY_PREFIX + hostname)
+
+
+def registered_workers(client: redis.Redis) -> list[WorkerEntry]:
+    keys = sorted(client.scan_iter(match=KEY_PREFIX + "*", count=500))
+    values = client.mget(keys) if keys else []
+    return [WorkerEntry(**json.loads(v)) for v in values if v is not None]
+
+
+def heartbeat_entry(hostname: str, pool: str, queues: list[str], concurrency: int) -> WorkerEntry:
+    return WorkerEntry(hostname, pool, sorted(queues), concurrency, time.time())

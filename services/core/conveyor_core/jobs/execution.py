@@ -1,0 +1,124 @@
+"""The transactional steps of one execution, for a plain job or one item of a fan-out job.
+
+Each step runs inside the caller's transaction; an item's step also moves its job's counters
+and, when it ends the last item, finalizes the job — all in that same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
+
+from conveyor_core.jobs import progress, repository
+from conveyor_core.jobs.states import Status
+from conveyor_core.models import Job, JobItem
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What one message runs: a job, or an item (``item_id``) of the job ``job_id``."""
+
+    job_id: uuid.UUID
+    item_id: uuid.UUID | None = None
+
+    @property
+    def model(self) -> repository.Row:
+        return JobItem if self.item_id else Job
+
+    @property
+    def row_id(self) -> uuid.UUID:
+        return self.item_id or self.job_id
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    row: Job | JobItem
+    params: dict[str, Any]  # the job's params (an item also has its own, in row.params)
+
+
+def claim(session: Session, target: Target, task_id: str, lease_seconds: float) -> Claimed | None:
+    row = repository.claim(session, target.model, target.row_id, task_id, lease_seconds)
+    if row is None:
+        return None
+    if isinstance(row, Job):
+        return Claimed(row, row.params)
+    job = progress.shift(session, target.job_id, Status.QUEUED, Status.RUNNING)
+    assert job is not None, "an item's job exists as long as the item does"
+    return Claimed(row, job.params)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An outcome written: the job as it now stands (for announcements)."""
+
+    job: Job | None
+    finalized: bool = False
+
+
+def finish(
+    session: Session,
+    target: Target,
+    task_id: str,
+    status: Status,
+    *,
+    result: dict[str, Any] | None = None,
+    error: dict[str, Any] | None = None,
+) -> Recorded | None:
+    """Record the outcome; ``None`` when the row was no longer ours (cancelled, taken over)."""
+    if not repository.finish(
+        session, target.model, target.row_id, task_id, status, result=result, error=error
+    ):
+        return None
+    if target.item_id is None:
+        return Recorded(session.get(Job, target.job_id, populate_existing=True))
+    job = progress.shift(session, target.job_id, Status.RUNNING, status)
+    finalized = progress.finalize_if_done(session, target.job_id)
+    return Recorded(finalized or job, finalized is not None)
+
+
+def retry_later(
+    session: Session, target: Target, task_id: str, *, delay_seconds: float, error: dict[str, Any]
+) -> Recorded | None:
+    if not repository.schedule_retry(
+        session, target.model, target.row_id, task_id, delay_seconds=delay_seconds, error=error
+    ):
+        return None
+    if target.item_id is None:
+        return Recorded(session.get(Job, target.job_id, populate_existing=True))
+    return Recorded(progress.shift(session, target.job_id, Status.RUNNING, Status.QUEUED))
+
+
+def fan_out(
+    session: Session, job_id: uuid.UUID, task_id: str, item_params: list[dict[str, Any]]
+) -> list[uuid.UUID]:
+    """Create every item of a claimed fan-out job in bulk; the job stays running, without a
+    lease of its own (its items carry the leases) until its last item ends."""
+    ids = [uuid.uuid4() for _ in item_params]
+    if ids:
+        session.execute(
+            insert(JobItem),
+            [
+                {"id": item_id, "job_id": job_id, "position": position, "params": params}
+                for position, (item_id, params) in enumerate(zip(ids, item_params, strict=True))
+            ],
+        )
+    owned = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == Status.RUNNING, Job.celery_task_id == task_id)
+        .values(
+            total_items=len(ids),
+            queued_items=len(ids),
+            running_items=0,
+            succeeded_items=0,
+            failed_items=0,
+            lease_expires_at=None,
+            deliveries=0,
+        )
+    )
+    if not owned.rowcount:  # type: ignore[attr-defined]
+        raise LookupError(f"job {job_id} is no longer claimed by {task_id}")
+    return ids

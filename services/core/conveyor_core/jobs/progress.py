@@ -1,0 +1,129 @@
+"""A fan-out job's counters: moved in the same transaction as the item whose status changes,
+and the single, exactly-once finalization when the last item ends."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm import Session
+
+from conveyor_core.jobs.states import Status
+from conveyor_core.models import Job, JobItem
+
+RESULTS_SAMPLE = 10  # failed items listed by position in the finalizer's summary
+
+COUNTER = {
+    Status.QUEUED: Job.queued_items,
+    Status.RUNNING: Job.running_items,
+    Status.SUCCEEDED: Job.succeeded_items,
+    Status.FAILED: Job.failed_items,
+    Status.DEAD_LETTERED: Job.failed_items,
+}
+
+
+def shift(
+    session: Session, job_id: uuid.UUID, source: Status, target: Status, count: int = 1
+) -> Job | None:
+    """Move ``count`` items from one counter to another (cancelled items leave the counters);
+    returns the job as updated."""
+    values: dict[str, ColumnElement[int]] = {}
+    if source in COUNTER:
+        values[COUNTER[source].key] = COUNTER[source] - count
+    if target in COUNTER:
+        column = COUNTER[target]
+        values[column.key] = values.get(column.key, column) + count
+    if not values:
+        return session.get(Job, job_id)
+    return session.scalars(
+        update(Job).where(Job.id == job_id).values(**values).returning(Job),
+        execution_options={"populate_existing": True},
+    ).one_or_none()
+
+
+def finalize_if_done(session: Session, job_id: uuid.UUID) -> Job | None:
+    """Close the job if its last item just ended; returns it to the one caller that did."""
+    done = Job.succeeded_items + Job.failed_items == Job.total_items
+    job = session.scalars(
+        update(Job)
+        .where(
+            Job.id == job_id,
+            Job.status == Status.RUNNING,
+            Job.total_items > 0,
+            done,
+            Job.finalized_at.is_(None),
+        )
+        .values(finalized_at=func.now(), finished_at=func.now(), lease_expires_at=None)
+        .returning(Job)
+    ).one_or_none()
+    if job is None:
+        return None
+    summary = statistics(session, job_id)
+    job.status = Status.FAILED if summary["items"].get("failed", 0) else Status.SUCCEEDED
+    job.result = summary
+    session.flush()
+    return job
+
+
+def statistics(session: Session, job_id: uuid.UUID) -> dict[str, Any]:
+    duration = func.extract("epoch", JobItem.finished_at - JobItem.started_at)
+    by_status = dict(
+        session.execute(
+            select(JobItem.status, func.count())
+            .where(JobItem.job_id == job_id)
+            .group_by(JobItem.status)
+        ).all()
+    )
+    times = session.execute(
+        select(
+            func.min(duration),
+            func.max(duration),
+            func.avg(duration),
+            func.percentile_cont(0.5).within_group(duration),
+            func.percentile_cont(0.95).within_group(duration),
+        ).where(JobItem.job_id == job_id, JobItem.finished_at.is_not(None))
+    ).one()
+    failed = session.execute(
+        select(JobItem.position, JobItem.error)
+        .where(JobItem.job_id == job_id, JobItem.status.in_([Status.FAILED, Status.DEAD_LETTERED]))
+        .order_by(JobItem.position)
+        .limit(RESULTS_SAMPLE)
+    ).all()
+    items = {"succeeded": 0, "failed": 0}
+    for status, count in by_status.items():
+        key = Status.FAILED.value if status == Status.DEAD_LETTERED else status
+        items[key] = items.get(key, 0) + count
+    return {
+        "items": items,
+        "item_seconds": dict(
+            zip(
+                ("min", "max", "mean", "p50", "p95"),
+                (round(float(t), 6) if t is not None else None for t in times),
+                strict=True,
+            )
+        ),
+        "failed_sample": [{"position": p, "error": e} for p, e in failed],
+    }
+
+
+def recount(session: Session, job_id: uuid.UUID) -> None:
+    """Recompute the counters from the items themselves (repairs drift)."""
+    by_status = dict(
+        session.execute(
+            select(JobItem.status, func.count())
+            .where(JobItem.job_id == job_id)
+            .group_by(JobItem.status)
+        ).all()
+    )
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            total_items=sum(by_status.values()),
+            queued_items=by_status.get(Status.QUEUED, 0),
+            running_items=by_status.get(Status.RUNNING, 0),
+            succeeded_items=by_status.get(Status.SUCCEEDED, 0),
+            failed_items=by_status.get(Status.FAILED, 0) + by_status.get(Status.DEAD_LETTERED, 0),
+        )
+    )
