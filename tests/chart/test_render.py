@@ -151,3 +151,29 @@ def test_yaml_files_pass_yamllint() -> None:
         ["yamllint", "-s", "-d", config, *map(str, targets)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_kustomize_overlays_build_from_the_chart_output(
+    helm_bin: str, overlay: str, tmp_path: Path
+) -> None:
+    k8s = tmp_path / "k8s"
+    subprocess.run(["cp", "-r", str(rendering.REPO / "k8s"), str(k8s)], check=True)
+    directory = k8s / "overlays" / overlay
+    values = [directory / "values.yaml"]
+    chart = rendering.template(helm_bin, values)
+    (directory / "chart.yaml").write_text(yaml.safe_dump_all(chart))
+    if overlay == "dev":
+        (k8s / "overlays" / "dev-deps" / "secrets.env").write_text(
+            "POSTGRES_USER=conveyor\nPOSTGRES_PASSWORD=p\n"
+        )
+    kubectl = rendering.kubectl_binary(helm_bin)
+    result = subprocess.run([kubectl, "kustomize", str(directory)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    objects = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {
+        "conveyor"
+    }
+    for obj in objects:
+        if not obj["apiVersion"].startswith(CUSTOM_GROUPS):
+            kubernetes_validate.validate(obj, KUBERNETES_VERSIONS[0], strict=True)
