@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from conveyor_cli.devstack import backing, commands
+from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.supervisor import Supervisor
 from conveyor_core.auth.keys import generate_key
 from conveyor_core.db import migrate
@@ -35,6 +35,8 @@ def dev(
     concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
 ) -> None:
     """Run PostgreSQL, Redis, the api, one worker on every queue, and beat."""
+    from conveyor_cli.devstack import backing  # the embedded servers load only when used
+
     root = data_dir.resolve()
     services = backing.start(
         root,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from conveyor_cli import dev, keys, migrate
+from conveyor_cli import dev, jobs, keys, migrate
 
 app = typer.Typer(
     name="conveyor",
@@ -15,3 +15,4 @@ app = typer.Typer(
 app.add_typer(keys.app, name="keys")
 app.command("migrate")(migrate.migrate)
 app.command("dev")(dev.dev)
+jobs.register(app)

@@ -1,0 +1,53 @@
+"""Operator endpoints against a live worker: workers, active tasks, revoking a task."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from conveyor_core.auth.keys import Scope
+from tests.processes import Running
+from tests.waiting import job_reaches, until
+
+
+def test_workers_lists_the_running_worker_with_its_queues(
+    client: TestClient, make_key: Callable[..., str], worker: Running
+) -> None:
+    admin = {"Authorization": f"Bearer {make_key(scopes=[Scope.ADMIN])}"}
+    items = until(
+        lambda: client.get("/api/v1/workers", headers=admin).json()["items"],
+        what="the worker to register",
+    )
+    (entry,) = items
+    assert entry["hostname"].startswith("worker0@")
+    assert set(entry["queues"]) == {"default", "ai", "data", "billing", "tools", "maintenance"}
+    assert entry["concurrency"] == 2
+    assert entry["last_heartbeat"] > 0
+
+
+def test_active_tasks_show_a_running_job_and_revoke_terminates_it(
+    client: TestClient,
+    make_key: Callable[..., str],
+    worker: Running,
+    sessions: sessionmaker[Session],
+) -> None:
+    admin = {"Authorization": f"Bearer {make_key(scopes=[Scope.ADMIN])}"}
+    job = client.post(
+        "/api/v1/jobs", json={"kind": "diag.sleep", "params": {"seconds": 30}}, headers=admin
+    ).json()
+    job_reaches(sessions, job["id"], "running")
+
+    def running_task() -> list[dict[str, str]]:
+        items = client.get("/api/v1/tasks/active", headers=admin).json()["items"]
+        return [t for t in items if t["job_id"] == job["id"]]
+
+    (task,) = until(running_task, what="the task to be active")
+    assert task["name"] == "diag.sleep"
+    assert task["queue"] == "default"
+    response = client.delete(
+        f"/api/v1/tasks/{task['task_id']}", params={"terminate": True}, headers=admin
+    )
+    assert response.status_code == 202
+    until(lambda: not running_task(), timeout=30, what="the task to stop")
