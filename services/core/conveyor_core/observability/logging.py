@@ -1,4 +1,8 @@
-"""JSON logs, one event per line, for every process; standard-library loggers included."""
+"""JSON logs, one event per line, for every process; standard-library loggers included.
+
+Lines carry the current trace and span ids, so a log line leads to its trace; a task's lines
+carry its task, job and queue through structlog's context variables.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
+from opentelemetry import trace
+from pydantic import SecretStr
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from conveyor_core.settings import Settings
@@ -15,13 +21,34 @@ from conveyor_core.settings import Settings
 REDACTED = "[redacted]"
 
 
+MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words
+
+
 def configured_secrets(settings: Settings) -> list[str]:
-    """Values that must never appear in a log line."""
-    values = [settings.database_dsn, settings.redis_dsn]
-    values += [urlsplit(url).password or "" for url in values]
-    if settings.bootstrap_admin_key is not None:
-        values.append(settings.bootstrap_admin_key.get_secret_value())
-    return [v for v in values if len(v) >= 4]
+    """Values that must never appear in a log line: every secret setting, and the password
+    inside each secret URL (a connection error may print the URL's parts)."""
+    values = []
+    for name in type(settings).model_fields:
+        field = getattr(settings, name)
+        if isinstance(field, SecretStr):
+            secret = field.get_secret_value()
+            values += [secret, _password(secret)]
+    return [v for v in values if len(v) >= MIN_SECRET_LENGTH]
+
+
+def _password(value: str) -> str:
+    try:
+        return urlsplit(value).password or ""
+    except ValueError:
+        return ""
+
+
+def add_trace_context(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    span = trace.get_current_span().get_span_context()
+    if span.is_valid:
+        event.setdefault("trace_id", format(span.trace_id, "032x"))
+        event.setdefault("span_id", format(span.span_id, "016x"))
+    return event
 
 
 class Redactor:
@@ -51,6 +78,7 @@ def _processors(settings: Settings, process: str) -> list[Processor]:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         add_process,
+        add_trace_context,
         structlog.processors.format_exc_info,
         Redactor(configured_secrets(settings)),
     ]

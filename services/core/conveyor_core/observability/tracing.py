@@ -7,6 +7,7 @@ while off, every span below is a no-op.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -38,8 +39,9 @@ def configure_tracing(service_name: str) -> TracerProvider | None:
         return _provider
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-    # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, when set, take precedence
-    resource = Resource.create({SERVICE_NAME: service_name}).merge(Resource.create())
+    # OTEL_SERVICE_NAME, when set, names the service instead of the process's default
+    named = bool(os.environ.get("OTEL_SERVICE_NAME"))
+    resource = Resource.create({} if named else {SERVICE_NAME: service_name})
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)

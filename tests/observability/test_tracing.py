@@ -1,0 +1,116 @@
+"""One trace runs from the api's request through the message to the worker's task and its SQL."""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from conveyor_cli.devstack import commands
+from conveyor_cli.devstack.ports import free_port
+from tests import processes
+from tests.observability.otlp_receiver import ReceivedSpan, otlp_receiver
+from tests.processes import Running
+from tests.waiting import job_reaches, until
+
+pytestmark = pytest.mark.integration
+
+
+def _otel_env(endpoint: str) -> dict[str, str]:
+    return {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_BSP_SCHEDULE_DELAY": "100",  # milliseconds: export promptly for the test
+    }
+
+
+def _task_trace(spans: list[ReceivedSpan]) -> list[ReceivedSpan] | None:
+    runs = [s for s in spans if s.name == "run diag.echo" and s.service == "conveyor-worker"]
+    if not runs:
+        return None
+    trace = [s for s in spans if s.trace_id == runs[0].trace_id]
+    return (
+        trace
+        if any(
+            s.attributes.get("db.system") == "postgresql"
+            for s in trace
+            if s.service == "conveyor-worker"
+        )
+        else None
+    )
+
+
+def test_one_trace_spans_the_api_request_the_message_and_the_worker_task(
+    process_env: dict[str, str],
+    logs_dir: Path,
+    auth: dict[str, str],
+    start_worker: Callable[..., Running],
+    sessions: sessionmaker[Session],
+) -> None:
+    with otlp_receiver() as (endpoint, receiver):
+        env = _otel_env(endpoint)
+        api_port = free_port()
+        api = processes.start("api", commands.api(api_port), {**process_env, **env}, logs_dir)
+        try:
+            api.wait_for_output("Application startup complete")
+            worker = start_worker(
+                queues="default", extra_env={**env, "CONVEYOR_METRICS_PORT": str(free_port())}
+            )
+            with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", headers=auth) as http:
+                job = http.post(
+                    "/api/v1/jobs", json={"kind": "diag.echo", "params": {"message": "t"}}
+                )
+            assert job.status_code == 201
+            job_reaches(sessions, job.json()["id"], "succeeded")
+            import time
+
+            time.sleep(8)
+            print(
+                "SPANS",
+                [
+                    (x.service, x.name, x.trace_id[:6], x.parent_span_id[:4])
+                    for x in receiver.snapshot()
+                ],
+            )
+            trace = until(
+                lambda: _task_trace(receiver.snapshot()),
+                what="the task trace",
+            )
+        finally:
+            api.stop(signal.SIGTERM)
+    by_id = {s.span_id: s for s in trace}
+    run = next(s for s in trace if s.name == "run diag.echo")
+    publish = by_id[run.parent_span_id]
+    assert publish.name == "publish diag.echo"
+    assert publish.service == "conveyor-api"
+    request = by_id[publish.parent_span_id]
+    assert request.service == "conveyor-api"
+    assert request.name.startswith("POST /api/v1/jobs")
+    assert run.attributes["conveyor.job_id"] == job.json()["id"]
+    worker_sql = [
+        s for s in trace if s.service == "conveyor-worker" and s.attributes.get("db.system")
+    ]
+    assert worker_sql
+    assert all(_descends_from(s, run, by_id) for s in worker_sql)
+    assert any(s.attributes.get("db.system") == "redis" for s in trace)
+    assert {s.service for s in trace} == {"conveyor-api", "conveyor-worker"}
+    # the worker's log lines about this job lead to the same trace
+    lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
+    about_job = [line for line in lines if line.get("job_id") == job.json()["id"]]
+    assert {"task started", "task succeeded"} <= {line["event"] for line in about_job}
+    assert {line.get("trace_id") for line in about_job} == {run.trace_id}
+    assert all(line.get("queue") == "default" and line.get("task_id") for line in about_job)
+
+
+def _descends_from(
+    span: ReceivedSpan, ancestor: ReceivedSpan, by_id: dict[str, ReceivedSpan]
+) -> bool:
+    while span.parent_span_id in by_id:
+        span = by_id[span.parent_span_id]
+        if span.span_id == ancestor.span_id:
+            return True
+    return False
