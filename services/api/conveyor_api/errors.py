@@ -123,3 +123,27 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(IdempotencyConflict)
     async def idempotency_conflict(_: Request, exc: IdempotencyConflict) -> JSONResponse:
         return error_response(409, "idempotency_conflict", str(exc))
+
+
+def document(app: FastAPI) -> None:
+    """Make the OpenAPI description say what the handlers above really send: every 422 (and
+    every other error) has the one error shape, not FastAPI's default validation body."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            reference = {"$ref": "#/components/schemas/ErrorResponse"}
+            for operation in (op for path in schema["paths"].values() for op in path.values()):
+                if "requestBody" in operation:
+                    operation["responses"].setdefault(
+                        "400", {"description": "the body could not be parsed"})
+                for status, response in operation.get("responses", {}).items():
+                    if status.startswith(("4", "5")):
+                        response["content"] = {"application/json": {"schema": reference}}
+            schema["components"]["schemas"].pop("HTTPValidationError", None)
+            schema["components"]["schemas"].pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

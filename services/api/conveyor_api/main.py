@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    errors.document(app)
     app.include_router(health_router)
     app.include_router(jobs_router)
     app.include_router(stream_router)
