@@ -87,3 +87,16 @@ images: ## Build the api, worker and beat images (BASE_IMAGE, IMAGE_TAG, CONTAIN
 .PHONY: e2e-pods
 e2e-pods: tools ## Build the images with podman from a local Debian base and run the chart's pods
 	bash scripts/e2e-pods.sh
+
+##@ Observability
+
+FLOWER_PORT ?= 5555
+FLOWER_BROKER ?= $(or $(REDIS_URL),redis://127.0.0.1:$(or $(CONVEYOR_DEV_REDIS_PORT),63799)/0)
+
+.PHONY: flower
+flower: sync ## Flower on the dev broker (FLOWER_BASIC_AUTH=user:pass required; read-only unless FLOWER_UNSAFE_WRITE=1)
+	@test -n "$${FLOWER_BASIC_AUTH:-}" || { echo "set FLOWER_BASIC_AUTH=user:password" >&2; exit 2; }
+	REDIS_URL='$(FLOWER_BROKER)' $(UV) run --frozen python \
+	  $(if $(filter 1,$(FLOWER_UNSAFE_WRITE)),-m celery,charts/conveyor/files/flower_readonly.py) \
+	  -A conveyor_worker.app -b '$(FLOWER_BROKER)' flower --port=$(FLOWER_PORT) --address=127.0.0.1 \
+	  --basic-auth="$${FLOWER_BASIC_AUTH}"
