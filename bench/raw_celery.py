@@ -20,9 +20,11 @@ app = create_celery_app(settings, "bench.raw")
 _counter: redis.Redis | None = None
 
 
-@app.task(name="bench.noop", queue=QUEUE, acks_late=True)
 def noop(job_id: str, item_id: str | None = None) -> None:
     global _counter
     if _counter is None:
         _counter = redis.Redis.from_url(settings.redis_dsn)
     _counter.incr(COUNTER_KEY)
+
+
+app.task(name="bench.noop", queue=QUEUE, acks_late=True)(noop)

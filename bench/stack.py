@@ -34,7 +34,6 @@ def backing_services() -> Iterator[tuple[backing.BackingServices, dict[str, str]
                 "DATABASE_URL": services.database_url,
                 "REDIS_URL": services.redis_url,
                 "CONVEYOR_DIAGNOSTICS": "1",
-                "CONVEYOR_LOG_LEVEL": "WARNING",
             }
             yield services, env, root
         finally:

@@ -6,15 +6,24 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 from conveyor_core.auth.keys import Scope
 
 MAX_EXAMPLES = 25
-CHECKS = ",".join(["not_a_server_error", "status_code_conformance", "content_type_conformance",
-                   "response_schema_conformance"])
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+    ]
+)
 
 
-def test_api_honours_its_openapi_description(api_server: str, make_key: Callable[..., str]) -> None:
+def test_api_honours_its_openapi_description(
+    api_server: str, make_key: Callable[..., str], tmp_path: Path
+) -> None:
     schemathesis = shutil.which("schemathesis")
     assert schemathesis is not None, "schemathesis is a dev dependency: run `make sync`"
     key = make_key(tenant="schemathesis", scopes=[Scope.ADMIN])
@@ -36,6 +45,7 @@ def test_api_honours_its_openapi_description(api_server: str, make_key: Callable
             "30",
             "--no-color",
         ],
+        cwd=tmp_path,  # schemathesis keeps its replay data in the working directory
         capture_output=True,
         text=True,
         timeout=900,

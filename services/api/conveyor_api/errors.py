@@ -137,7 +137,8 @@ def document(app: FastAPI) -> None:
             for operation in (op for path in schema["paths"].values() for op in path.values()):
                 if "requestBody" in operation:
                     operation["responses"].setdefault(
-                        "400", {"description": "the body could not be parsed"})
+                        "400", {"description": "the body could not be parsed"}
+                    )
                 for status, response in operation.get("responses", {}).items():
                     if status.startswith(("4", "5")):
                         response["content"] = {"application/json": {"schema": reference}}
