@@ -28,6 +28,7 @@ class ReceivedSpan:
 class Receiver:
     def __init__(self) -> None:
         self.spans: list[ReceivedSpan] = []
+        self.requests = 0
         self._lock = threading.Lock()
 
     def add(self, body: bytes) -> None:
@@ -65,8 +66,11 @@ class Receiver:
 
 
 @contextmanager
-def otlp_receiver() -> Iterator[tuple[str, Receiver]]:
-    """Yields the endpoint to give OTEL_EXPORTER_OTLP_ENDPOINT, and what arrives there."""
+def otlp_receiver(decode: bool = True) -> Iterator[tuple[str, Receiver]]:
+    """Yields the endpoint to give OTEL_EXPORTER_OTLP_ENDPOINT, and what arrives there.
+
+    ``decode=False`` only counts export requests (a benchmark must not spend its CPU decoding).
+    """
     receiver = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
@@ -75,7 +79,9 @@ def otlp_receiver() -> Iterator[tuple[str, Receiver]]:
             if self.headers.get("Content-Encoding") == "gzip":
                 body = gzip.decompress(body)
             if self.path == "/v1/traces":
-                receiver.add(body)
+                receiver.requests += 1
+                if decode:
+                    receiver.add(body)
             answer = ExportTraceServiceResponse().SerializeToString()
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")

@@ -30,6 +30,8 @@ def trace_statements() -> None:
 
 
 def _before(conn: Any, cursor: Any, statement: str, params: Any, ctx: Any, many: bool) -> None:
+    if not trace.get_current_span().is_recording():
+        return  # a statement outside any traced work (a heartbeat) would be a lone root trace
     operation = statement.lstrip().split(" ", 1)[0].upper()
     span = trace.get_tracer(__name__).start_span(
         f"{operation} {conn.engine.url.database}",

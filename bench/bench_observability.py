@@ -1,0 +1,138 @@
+"""Worker throughput with metrics and tracing on versus off, in the same run.
+
+The same number of echo jobs waits in the queue before a worker starts; the clock runs from the
+worker's ready probe to the last row finished. "On" serves metrics and exports every span to a
+local OTLP/HTTP receiver; "off" disables both. Each round runs both, in alternating order so
+drift hits both alike; the figure is the median of the rounds' on/off ratios (on a shared
+machine single rounds vary a lot). Target: overhead at most 10 %.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import time
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bench.stack import backing_services, settings_for
+from conveyor_cli.devstack import commands
+from conveyor_cli.devstack.ports import free_port
+from conveyor_core.auth.service import create_key
+from conveyor_core.celery_app import create_celery_app
+from conveyor_core.db.engine import make_engine, make_sessionmaker, transaction
+from conveyor_core.jobs import service
+from conveyor_core.jobs.service import JobRequest
+from conveyor_core.models import Job
+from conveyor_core.publishing import Publisher
+from conveyor_core.settings import Settings
+from conveyor_worker.probes import ready_file
+from tests import processes
+from tests.observability.otlp_receiver import otlp_receiver
+from tests.waiting import until
+
+JOBS_PER_ROUND = int(os.environ.get("BENCH_OBSERVABILITY_JOBS", "600"))
+ROUNDS = int(os.environ.get("BENCH_OBSERVABILITY_ROUNDS", "3"))
+CONCURRENCY = 4
+TARGET_OVERHEAD = 0.10
+SAMPLED_RATIO = 0.1  # what a busy production pool would sample
+BATCH = 100
+
+
+def _enqueue(sessions: sessionmaker[Session], settings: Settings, count: int) -> None:
+    with transaction(sessions) as session:
+        key, _ = create_key(session, "bench")
+        tenant = key.tenant_id
+    app = create_celery_app(settings, "conveyor.bench")
+    publisher = Publisher(app)
+    for start in range(0, count, BATCH):
+        requests = [
+            JobRequest(kind="diag.echo", params={"message": str(n)})
+            for n in range(start, min(start + BATCH, count))
+        ]
+        service.create_jobs(sessions, publisher, settings, tenant, requests)
+    app.close()
+
+
+def _finished(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return int(
+            session.scalar(select(func.count()).where(Job.status.in_(["succeeded", "failed"]))) or 0
+        )
+
+
+def _round(env: dict[str, str], logs: Path, sessions: sessionmaker[Session], name: str) -> float:
+    settings = settings_for(env)
+    with transaction(sessions) as session:
+        session.execute(delete(Job))
+    _enqueue(sessions, settings, JOBS_PER_ROUND)
+    argv = commands.worker(queues="default", concurrency=CONCURRENCY, name=name)
+    probes = logs / name
+    probes.mkdir()
+    worker = processes.start(name, argv, {**env, "CONVEYOR_PROBE_DIR": str(probes)}, logs)
+    try:
+        # the consumer's ready probe: logs stay at WARNING so they cost both modes little
+        ready = ready_file(settings.model_copy(update={"probe_dir": str(probes)}))
+        until(ready.exists, 60, "the worker to be ready")
+        started = time.monotonic()
+        while _finished(sessions) < JOBS_PER_ROUND:
+            time.sleep(0.05)
+        return JOBS_PER_ROUND / (time.monotonic() - started)
+    finally:
+        worker.stop(signal.SIGTERM)
+
+
+def main() -> None:
+    with backing_services() as (_, env, root), otlp_receiver(decode=False) as (endpoint, receiver):
+        logs = root / "logs"
+        logs.mkdir()
+        engine = make_engine(settings_for(env), "conveyor.bench")
+        sessions = make_sessionmaker(engine)
+        off = {**env, "CONVEYOR_METRICS_ENABLED": "0", "CONVEYOR_TRACING_ENABLED": "0"}
+        on = {
+            **env,
+            "CONVEYOR_METRICS_PORT": str(free_port()),
+            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        }
+        metrics_only = {**on, "CONVEYOR_TRACING_ENABLED": "0"}
+        sampled = {**on, "OTEL_TRACES_SAMPLER": "parentbased_traceidratio"}
+        sampled["OTEL_TRACES_SAMPLER_ARG"] = str(SAMPLED_RATIO)
+        modes = {"off": off, "metrics": metrics_only, "sampled": sampled, "on": on}
+        rates: dict[str, list[float]] = {mode: [] for mode in modes}
+        for n in range(ROUNDS):
+            order = list(modes.items())
+            for mode, mode_env in order if n % 2 == 0 else reversed(order):
+                rates[mode].append(_round(mode_env, logs, sessions, f"bench-{mode}-{n}"))
+        engine.dispose()
+        exports = receiver.requests
+    _report(rates, exports)
+
+
+LABELS = {
+    "off": "metrics+tracing off",
+    "metrics": "metrics only",
+    "sampled": f"metrics + {SAMPLED_RATIO:.0%} of traces",
+    "on": "metrics+tracing on",
+}
+
+
+def _report(rates: dict[str, list[float]], exports: int) -> None:
+    print(f"jobs per round: {JOBS_PER_ROUND}, worker concurrency {CONCURRENCY}, rounds {ROUNDS}")
+    for mode, label in LABELS.items():
+        ratio = statistics.median(a / b for a, b in zip(rates[mode], rates["off"], strict=True))
+        print(
+            f"{label:>28}: {statistics.median(rates[mode]):6.1f} jobs/s median, "
+            f"ratio to off {ratio:.3f} (rounds: {_fmt(rates[mode])})"
+        )
+    ratio = statistics.median(a / b for a, b in zip(rates["on"], rates["off"], strict=True))
+    print(f"on/off ratio (median of rounds): {ratio:.3f}; overhead {1 - ratio:.1%} (target <= 10%)")
+    print(f"OTLP export requests received while on: {exports}")
+    if 1 - ratio > TARGET_OVERHEAD:
+        print("WARNING: overhead above target")
+
+
+def _fmt(values: list[float]) -> str:
+    return ", ".join(f"{v:.1f}" for v in values)
