@@ -123,8 +123,12 @@ def test_reset_stuck_recovers_the_items_of_a_killed_worker(
     client: TestClient,
     auth: dict[str, str],
     start_worker: Callable[..., Running],
+    beat: Running,
     sessions: sessionmaker[Session],
 ) -> None:
+    # The dead worker's running items come back through reset-stuck. A message it had reserved
+    # but not claimed yet sits in its unacknowledged set; the reconciler (driven by beat)
+    # sends that item again once republish_after has passed.
     doomed = start_worker(concurrency=2, name="doomed")
     job = fanout(client, auth, items=6, sleep_ms=3000)
     until(lambda: items_by_status(sessions, job["id"]).get("running"), what="items running")
