@@ -35,8 +35,12 @@ def _for_process(pid: int) -> Resources:
     from conveyor_worker.app import app
 
     settings = get_settings()
+    # no pre-ping: the runtime retries its claim once on a dropped connection instead
     engine = make_engine(
-        settings, f"conveyor.worker.{settings.worker_pool}", pool_size=WORKER_DB_POOL_SIZE
+        settings,
+        f"conveyor.worker.{settings.worker_pool}",
+        pool_size=WORKER_DB_POOL_SIZE,
+        pre_ping=False,
     )
     client = redis.Redis.from_url(settings.redis_dsn, socket_timeout=5, socket_connect_timeout=2)
     return Resources(settings, engine, make_sessionmaker(engine), Publisher(app), client)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import DBAPIError
 
 from conveyor_core.contracts import TaskContract
 from conveyor_core.db.engine import transaction
@@ -24,7 +25,6 @@ from conveyor_core.jobs import events, execution, repository
 from conveyor_core.jobs.errors import NonRetryable
 from conveyor_core.jobs.execution import Claimed, Recorded, Target
 from conveyor_core.jobs.states import Status
-from conveyor_core.models import Job
 from conveyor_core.publishing import Delivery
 from conveyor_core.queues import Queue, policy_for
 from conveyor_worker.outcomes import Outcome, task_outcome
@@ -153,18 +153,30 @@ def run(
         Queue(queue),
         log.bind(job_id=job_id, item_id=item_id, task_id=task_id, kind=contract.name, queue=queue),
     )
-    with transaction(res.sessions) as session:
-        claimed = execution.claim(session, target, task_id, res.settings.lease_seconds)
+    claimed = _claim(res, target, task_id)
     if claimed is None:
         run_.log.info("delivery ignored: row already claimed, finished or not due")
         run_.report(Outcome.IGNORED)
         return
-    run_.log = run_.log.bind(attempt=claimed.row.attempts)
+    run_.log = run_.log.bind(attempt=claimed.attempts)
     run_.log.info("task started")
     if isinstance(implementation, FanOut) and item_id is None:
         _orchestrate(run_, implementation, claimed)
     else:
         _execute(run_, implementation, claimed)
+
+
+def _claim(res: Resources, target: Target, task_id: str) -> Claimed | None:
+    """Claim the row, once more on a fresh connection if the pooled one had died (the
+    database restarted): nothing ran yet, so trying again is safe."""
+    for attempt in (1, 2):
+        try:
+            with transaction(res.sessions) as session:
+                return execution.claim(session, target, task_id, res.settings.lease_seconds)
+        except DBAPIError as error:
+            if not error.connection_invalidated or attempt == 2:
+                raise
+    return None
 
 
 def _call(
@@ -175,18 +187,18 @@ def _call(
 ) -> dict[str, Any] | None:
     params = contract.params.model_validate(claimed.params)
     if isinstance(implementation, FanOut):
-        return implementation.item(params, claimed.row.params, ctx)
+        return implementation.item(params, claimed.item_params or {}, ctx)
     return implementation(params, ctx)
 
 
 def _execute(run_: Execution, implementation: Implementation | FanOut, claimed: Claimed) -> None:
-    ctx = TaskContext(run_.target.job_id, run_.target.item_id, claimed.row.attempts)
+    ctx = TaskContext(run_.target.job_id, run_.target.item_id, claimed.attempts)
     started = time.monotonic()
     with Heartbeat(run_.res, run_.target, run_.task_id, ctx):
         try:
             result = _call(implementation, run_.contract, claimed, ctx) or {}
         except Exception as exc:
-            outcome = _record_failure(run_, claimed.row.attempts, exc)
+            outcome = _record_failure(run_, claimed.attempts, exc)
             run_.report(outcome, time.monotonic() - started, type(exc).__name__)
             return
     with transaction(run_.res.sessions) as session:
@@ -229,8 +241,8 @@ def _record_failure(run_: Execution, attempt: int, exc: Exception) -> Outcome:
 
 def _orchestrate(run_: Execution, fanout: FanOut, claimed: Claimed) -> None:
     """Plan the items, create them in one transaction, then publish them in bulk."""
-    job = claimed.row
-    assert isinstance(job, Job)
+    job = claimed.job
+    assert job is not None
     ctx = TaskContext(run_.target.job_id, None, job.attempts)
     started = time.monotonic()
     with Heartbeat(run_.res, run_.target, run_.task_id, ctx):

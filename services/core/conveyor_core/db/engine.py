@@ -22,12 +22,18 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def make_engine(
-    settings: Settings, application_name: str, *, pool_size: int | None = None
+    settings: Settings,
+    application_name: str,
+    *,
+    pool_size: int | None = None,
+    pre_ping: bool = True,
 ) -> Engine:
+    """``pre_ping`` costs a round trip per checkout; hot paths that retry a statement on a
+    dropped connection themselves turn it off."""
     return create_engine(
         sqlalchemy_url(settings.database_dsn),
         pool_size=pool_size or settings.db_pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         connect_args={"application_name": application_name, "connect_timeout": 5},
     )
 

@@ -1,7 +1,8 @@
 """The transactional steps of one execution, for a plain job or one item of a fan-out job.
 
 Each step runs inside the caller's transaction; an item's step also moves its job's counters
-and, when it ends the last item, finalizes the job — all in that same transaction.
+(in the same statement: items are the hot path of a fan-out) and, when it ends the last item,
+finalizes the job — all in that same transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from conveyor_core.jobs import progress, repository
+from conveyor_core.jobs import events, progress, repository
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job, JobItem
 
@@ -36,26 +37,26 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    row: Job | JobItem
-    params: dict[str, Any]  # the job's params (an item also has its own, in row.params)
+    attempts: int  # executions started, this one included
+    params: dict[str, Any]  # the job's params
+    item_params: dict[str, Any] | None = None
+    job: Job | None = None  # the claimed row, for a job's own execution
 
 
 def claim(session: Session, target: Target, task_id: str, lease_seconds: float) -> Claimed | None:
-    row = repository.claim(session, target.model, target.row_id, task_id, lease_seconds)
-    if row is None:
-        return None
-    if isinstance(row, Job):
-        return Claimed(row, row.params)
-    job = progress.shift(session, target.job_id, Status.QUEUED, Status.RUNNING)
-    assert job is not None, "an item's job exists as long as the item does"
-    return Claimed(row, job.params)
+    if target.item_id is not None:
+        row = repository.claim_item(session, target.job_id, target.item_id, task_id, lease_seconds)
+        return None if row is None else Claimed(row.attempts, row.job_params, row.params)
+    job = repository.claim(session, Job, target.job_id, task_id, lease_seconds)
+    assert job is None or isinstance(job, Job)
+    return None if job is None else Claimed(job.attempts, job.params, job=job)
 
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """An outcome written: the job as it now stands (for announcements)."""
+    """An outcome written: the job's progress as it now stands (for announcements)."""
 
-    job: Job | None
+    job: events.Progressing | None
     finalized: bool = False
 
 
@@ -69,13 +70,19 @@ def finish(
     error: dict[str, Any] | None = None,
 ) -> Recorded | None:
     """Record the outcome; ``None`` when the row was no longer ours (cancelled, taken over)."""
-    if not repository.finish(
-        session, target.model, target.row_id, task_id, status, result=result, error=error
-    ):
-        return None
     if target.item_id is None:
+        if not repository.finish(
+            session, Job, target.job_id, task_id, status, result=result, error=error
+        ):
+            return None
         return Recorded(session.get(Job, target.job_id, populate_existing=True))
-    job = progress.shift(session, target.job_id, Status.RUNNING, status)
+    job = repository.finish_item(
+        session, target.job_id, target.item_id, task_id, status, result=result, error=error
+    )
+    if job is None:
+        return None
+    if job.succeeded_items + job.failed_items < job.total_items:
+        return Recorded(job)
     finalized = progress.finalize_if_done(session, target.job_id)
     return Recorded(finalized or job, finalized is not None)
 

@@ -6,10 +6,11 @@ import uuid
 from datetime import timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import TextClause, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 
+from conveyor_core.jobs import progress
 from conveyor_core.jobs.states import Status, sources_of
 from conveyor_core.models import Job, JobItem
 from conveyor_core.publishing import Delivery
@@ -180,3 +181,84 @@ def mark_items_published(session: Session, job_id: uuid.UUID) -> None:
 def mark_deliveries_published(session: Session, deliveries: list[Delivery]) -> None:
     mark_published(session, Job, [d.job_id for d in deliveries if d.item_id is None])
     mark_published(session, JobItem, [d.item_id for d in deliveries if d.item_id is not None])
+
+
+# The fan-out hot path: one prepared statement per step, each moving the job's counters in the
+# same statement as the item (data-modifying CTEs), so a claim or an outcome is one round trip.
+_CLAIM_ITEM = text("""
+WITH claimed AS (
+    UPDATE job_items
+    SET status = 'running', attempts = attempts + 1, deliveries = deliveries + 1,
+        celery_task_id = :task_id, started_at = coalesce(started_at, now()),
+        heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => :lease)
+    WHERE id = :item_id AND status = 'queued' AND due_at <= now()
+    RETURNING attempts, params
+), moved AS (
+    UPDATE jobs SET queued_items = queued_items - 1, running_items = running_items + 1
+    WHERE id = :job_id AND EXISTS (SELECT 1 FROM claimed)
+    RETURNING params AS job_params
+)
+SELECT claimed.attempts, claimed.params, moved.job_params FROM claimed, moved
+""")
+
+
+def _finish_item_statement(counter: str) -> TextClause:
+    # ``counter`` is one of the job's own column names (progress.COUNTER), never input
+    statement = f"""
+WITH finished AS (
+    UPDATE job_items
+    SET status = :status, result = :result, error = :error, deliveries = 0,
+        finished_at = now(), lease_expires_at = NULL
+    WHERE id = :item_id AND status = 'running' AND celery_task_id = :task_id
+    RETURNING id
+)
+UPDATE jobs SET running_items = running_items - 1, {counter} = {counter} + 1
+WHERE id = :job_id AND EXISTS (SELECT 1 FROM finished)
+RETURNING id, status, total_items, queued_items, running_items, succeeded_items, failed_items
+"""  # noqa: S608
+    return text(statement).bindparams(
+        bindparam("result", type_=JSONB), bindparam("error", type_=JSONB)
+    )
+
+
+_FINISH_ITEM: dict[Status, TextClause] = {
+    status: _finish_item_statement(column.key)
+    for status, column in progress.COUNTER.items()
+    if status not in (Status.QUEUED, Status.RUNNING)
+}
+
+
+def claim_item(
+    session: Session, job_id: uuid.UUID, item_id: uuid.UUID, task_id: str, lease_seconds: float
+) -> Any:
+    """Claim a queued item and move its job's counters in one statement; returns the item's
+    attempts and params with the job's params, or ``None``."""
+    return session.execute(
+        _CLAIM_ITEM,
+        {"job_id": job_id, "item_id": item_id, "task_id": task_id, "lease": lease_seconds},
+    ).one_or_none()
+
+
+def finish_item(
+    session: Session,
+    job_id: uuid.UUID,
+    item_id: uuid.UUID,
+    task_id: str,
+    status: Status,
+    *,
+    result: dict[str, Any] | None,
+    error: dict[str, Any] | None,
+) -> Any:
+    """Record an item's outcome and move its job's counters in one statement; returns the
+    job's progress columns, or ``None`` when the item was no longer this execution's."""
+    return session.execute(
+        _FINISH_ITEM[status],
+        {
+            "job_id": job_id,
+            "item_id": item_id,
+            "task_id": task_id,
+            "status": str(status),
+            "result": result,
+            "error": error,
+        },
+    ).one_or_none()
