@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from conveyor_api.main import create_app
 from conveyor_cli.devstack import backing, commands
 from conveyor_cli.devstack.ports import free_port, wait_for_port
 from conveyor_core.auth.keys import DEFAULT_SCOPES, Scope
+from conveyor_core.auth.repository import ensure_tenant
 from conveyor_core.auth.service import create_key
 from conveyor_core.db.base import Base
 from conveyor_core.db.engine import make_engine, make_sessionmaker, transaction
@@ -192,3 +194,10 @@ def api_server(process_env: dict[str, str], logs_dir: Path) -> Iterator[str]:
     wait_for_port(port, processes.READY_TIMEOUT_SECONDS)
     yield f"http://127.0.0.1:{port}"
     running.stop()
+
+
+@pytest.fixture
+def make_tenant(sessions: sessionmaker[Session]) -> uuid.UUID:
+    with transaction(sessions) as session:
+        tenant_id: uuid.UUID = ensure_tenant(session, "acme").id
+    return tenant_id

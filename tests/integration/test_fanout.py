@@ -61,7 +61,7 @@ def test_thousand_items_with_ten_failures_fail_then_retry_only_those_and_succeed
     assert (done.succeeded_items, done.failed_items) == (1000, 0)
     assert done.finalized_at != finalized_at
     with sessions() as session:
-        attempts = dict(
+        attempts: dict[int, int] = dict(
             session.execute(
                 select(JobItem.position, JobItem.attempts).where(JobItem.job_id == job["id"])
             ).all()

@@ -26,6 +26,8 @@ class Resources:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    # for single statements (claims, outcomes, heartbeats): no BEGIN/COMMIT round trips
+    statements: sessionmaker[Session]
     publisher: Publisher
     redis: redis.Redis
 
@@ -43,7 +45,15 @@ def _for_process(pid: int) -> Resources:
         pre_ping=False,
     )
     client = redis.Redis.from_url(settings.redis_dsn, socket_timeout=5, socket_connect_timeout=2)
-    return Resources(settings, engine, make_sessionmaker(engine), Publisher(app), client)
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return Resources(
+        settings,
+        engine,
+        make_sessionmaker(engine),
+        make_sessionmaker(autocommit),
+        Publisher(app),
+        client,
+    )
 
 
 def resources() -> Resources:

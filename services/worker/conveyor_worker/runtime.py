@@ -78,7 +78,7 @@ class Heartbeat:
         settings = self._res.settings
         while not self._stopped.wait(settings.heartbeat_seconds):
             try:
-                with transaction(self._res.sessions) as session:
+                with transaction(self._res.statements) as session:
                     ours = repository.heartbeat(
                         session,
                         self._target.model,
@@ -129,9 +129,36 @@ class Execution:
             item_id=str(self.target.item_id) if self.target.item_id else None,
         )
 
-    def announce(self, recorded: Recorded | None) -> None:
-        if recorded is not None and recorded.job is not None:
+    def settle(self, recorded: Recorded | None) -> None:
+        """After an outcome: finalize the job if this was its last item, and announce."""
+        if recorded is None or recorded.job is None:
+            return
+        if recorded.last_item:
+            with transaction(self.res.sessions) as session:
+                finalized = execution.finalize(session, self.target.job_id)
+            if finalized is not None:
+                _announced.pop(finalized.id, None)
+                events.announce(self.res.redis, finalized)
+                return
+        if self.target.item_id is None or _due_for_announcement(self.target.job_id):
             events.announce(self.res.redis, recorded.job)
+
+
+# Item outcomes of one job are announced at most this often per process; job-level changes
+# and the finalization always are. Listeners re-read the job when they hear nothing.
+ANNOUNCE_INTERVAL_SECONDS = 0.1
+ANNOUNCED_JOBS_KEPT = 1000
+_announced: dict[uuid.UUID, float] = {}
+
+
+def _due_for_announcement(job_id: uuid.UUID) -> bool:
+    now = time.monotonic()
+    if now - _announced.get(job_id, 0.0) < ANNOUNCE_INTERVAL_SECONDS:
+        return False
+    if len(_announced) >= ANNOUNCED_JOBS_KEPT:
+        _announced.clear()
+    _announced[job_id] = now
+    return True
 
 
 def run(
@@ -171,7 +198,7 @@ def _claim(res: Resources, target: Target, task_id: str) -> Claimed | None:
     database restarted): nothing ran yet, so trying again is safe."""
     for attempt in (1, 2):
         try:
-            with transaction(res.sessions) as session:
+            with transaction(res.statements) as session:
                 return execution.claim(session, target, task_id, res.settings.lease_seconds)
         except DBAPIError as error:
             if not error.connection_invalidated or attempt == 2:
@@ -201,11 +228,11 @@ def _execute(run_: Execution, implementation: Implementation | FanOut, claimed: 
             outcome = _record_failure(run_, claimed.attempts, exc)
             run_.report(outcome, time.monotonic() - started, type(exc).__name__)
             return
-    with transaction(run_.res.sessions) as session:
+    with transaction(run_.res.statements) as session:
         recorded = execution.finish(
             session, run_.target, run_.task_id, Status.SUCCEEDED, result=result
         )
-    run_.announce(recorded)
+    run_.settle(recorded)
     run_.log.info("task succeeded" if recorded else "outcome dropped: row no longer ours")
     run_.report(Outcome.SUCCEEDED if recorded else Outcome.DROPPED, time.monotonic() - started)
 
@@ -226,7 +253,7 @@ def _record_failure(run_: Execution, attempt: int, exc: Exception) -> Outcome:
                 session, run_.target, run_.task_id, Status.FAILED, error=error
             )
             outcome = Outcome.FAILED
-    run_.announce(recorded)
+    run_.settle(recorded)
     if recorded is None:
         run_.log.warning("outcome dropped: row no longer ours", error=error)
         return Outcome.DROPPED

@@ -1,8 +1,10 @@
 """The transactional steps of one execution, for a plain job or one item of a fan-out job.
 
-Each step runs inside the caller's transaction; an item's step also moves its job's counters
-(in the same statement: items are the hot path of a fan-out) and, when it ends the last item,
-finalizes the job — all in that same transaction.
+A claim or an item's outcome is one statement that also moves the job's counters (items are
+the hot path of a fan-out), so it may run in autocommit. The outcome that ends the last item
+says so, and the caller then finalizes the job in a transaction of its own; the guard in
+``progress.finalize_if_done`` makes that happen exactly once, and the reconciler finalizes a job
+whose finisher died in between.
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ class Recorded:
     """An outcome written: the job's progress as it now stands (for announcements)."""
 
     job: events.Progressing | None
-    finalized: bool = False
+    # this outcome ended the job's last item: finalize it
+    last_item: bool = False
 
 
 def finish(
@@ -81,10 +84,12 @@ def finish(
     )
     if job is None:
         return None
-    if job.succeeded_items + job.failed_items < job.total_items:
-        return Recorded(job)
-    finalized = progress.finalize_if_done(session, target.job_id)
-    return Recorded(finalized or job, finalized is not None)
+    return Recorded(job, last_item=job.succeeded_items + job.failed_items >= job.total_items)
+
+
+def finalize(session: Session, job_id: uuid.UUID) -> Job | None:
+    """Close a fan-out job whose items all ended; ``None`` if another caller already did."""
+    return progress.finalize_if_done(session, job_id)
 
 
 def retry_later(

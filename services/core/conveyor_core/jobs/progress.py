@@ -127,3 +127,19 @@ def recount(session: Session, job_id: uuid.UUID) -> None:
             failed_items=by_status.get(Status.FAILED, 0) + by_status.get(Status.DEAD_LETTERED, 0),
         )
     )
+
+
+def finalize_stranded(session: Session, limit: int) -> list[Job]:
+    """Finalize running fan-out jobs whose items all ended but whose finisher died before
+    closing the job (the last outcome and the finalization are separate transactions)."""
+    stranded = session.scalars(
+        select(Job.id)
+        .where(
+            Job.status == Status.RUNNING,
+            Job.total_items > 0,
+            Job.finalized_at.is_(None),
+            Job.succeeded_items + Job.failed_items == Job.total_items,
+        )
+        .limit(limit)
+    ).all()
+    return [job for job in (finalize_if_done(session, job_id) for job_id in stranded) if job]

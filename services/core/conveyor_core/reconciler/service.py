@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.db.engine import transaction
-from conveyor_core.jobs import events
+from conveyor_core.jobs import events, progress
 from conveyor_core.jobs import repository as jobs_repository
 from conveyor_core.publishing import Delivery, Publisher
 from conveyor_core.reconciler import repository
@@ -68,6 +68,7 @@ def reconcile_once(
         items_requeued, items_dead, finalized = repository.release_expired_item_leases(
             session, BATCH_SIZE
         )
+        finalized += progress.finalize_stranded(session, BATCH_SIZE)
     for job in finalized:
         if announcer is not None:
             events.announce(announcer, job)

@@ -1,0 +1,97 @@
+"""A fan-out job is finalized exactly once, even when its last finisher dies before closing it."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from conveyor_core.celery_app import create_celery_app
+from conveyor_core.db.engine import transaction
+from conveyor_core.jobs import execution
+from conveyor_core.jobs.execution import Target
+from conveyor_core.jobs.states import Status
+from conveyor_core.models import Job, JobItem
+from conveyor_core.publishing import Publisher
+from conveyor_core.reconciler.service import reconcile_once
+from conveyor_core.settings import Settings
+from tests.waiting import job_row
+
+ITEMS = 3
+
+
+def running_fanout(sessions: sessionmaker[Session], tenant_id: uuid.UUID) -> uuid.UUID:
+    """A claimed fan-out job with its items created, as the orchestrator leaves it."""
+    job_id = uuid.uuid4()
+    with transaction(sessions) as session:
+        session.add(
+            Job(
+                id=job_id,
+                tenant_id=tenant_id,
+                kind="diag.fanout",
+                queue="default",
+                priority=5,
+                params={"items": ITEMS},
+            )
+        )
+        session.flush()
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(status=Status.RUNNING, celery_task_id="orchestrator")
+        )
+        execution.fan_out(session, job_id, "orchestrator", [{"index": i} for i in range(ITEMS)])
+    return job_id
+
+
+def run_every_item(sessions: sessionmaker[Session], job_id: uuid.UUID) -> list[bool]:
+    """Claim and succeed each item; returns, per item, whether its outcome was the last."""
+    last = []
+    with sessions() as session:
+        item_ids = list(
+            session.scalars(
+                JobItem.__table__.select()
+                .with_only_columns(JobItem.id)
+                .where(JobItem.job_id == job_id)
+            )
+        )
+    for item_id in item_ids:
+        target = Target(job_id, item_id)
+        with transaction(sessions) as session:
+            assert execution.claim(session, target, f"task-{item_id}", 30) is not None
+            recorded = execution.finish(
+                session, target, f"task-{item_id}", Status.SUCCEEDED, result={}
+            )
+        assert recorded is not None
+        last.append(recorded.last_item)
+    return last
+
+
+def test_only_the_last_outcome_asks_for_finalization_and_it_happens_once(
+    sessions: sessionmaker[Session], make_tenant: uuid.UUID
+) -> None:
+    job_id = running_fanout(sessions, make_tenant)
+    assert run_every_item(sessions, job_id) == [False] * (ITEMS - 1) + [True]
+    with transaction(sessions) as session:
+        first = execution.finalize(session, job_id)
+    with transaction(sessions) as session:
+        second = execution.finalize(session, job_id)
+    assert first is not None
+    assert first.status == Status.SUCCEEDED
+    assert first.result is not None
+    assert first.result["items"] == {"succeeded": ITEMS, "failed": 0}
+    assert second is None
+
+
+def test_reconciler_finalizes_a_job_whose_finisher_died(
+    sessions: sessionmaker[Session], settings: Settings, make_tenant: uuid.UUID
+) -> None:
+    job_id = running_fanout(sessions, make_tenant)
+    run_every_item(sessions, job_id)  # ...and the process dies before finalizing
+    assert job_row(sessions, job_id).status == Status.RUNNING
+
+    reconcile_once(sessions, Publisher(create_celery_app(settings)), settings)
+    done = job_row(sessions, job_id)
+    assert done.status == Status.SUCCEEDED
+    assert done.finalized_at is not None
