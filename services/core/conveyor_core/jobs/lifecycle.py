@@ -72,6 +72,16 @@ def _deliveries(job: Job, item_ids: list[uuid.UUID]) -> list[Delivery]:
     return [Delivery(job.kind, job.queue, job.priority, job.id, item_id) for item_id in item_ids]
 
 
+# a row sent back to the queue by a retry: due now, unsent, with a fresh delivery count
+REQUEUED = {
+    "status": Status.QUEUED,
+    "deliveries": 0,
+    "due_at": func.now(),
+    "published_at": None,
+    "finished_at": None,
+}
+
+
 def retry(session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID) -> list[Delivery]:
     """Requeue the failed and dead-lettered items, or the job itself when it has none."""
     job = locked_job(session, tenant_id, job_id)
@@ -81,13 +91,7 @@ def retry(session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID) -> list[Del
         session.scalars(
             update(JobItem)
             .where(JobItem.job_id == job_id, JobItem.status.in_(RETRYABLE))
-            .values(
-                status=Status.QUEUED,
-                deliveries=0,
-                due_at=func.now(),
-                published_at=None,
-                finished_at=None,
-            )
+            .values(**REQUEUED)
             .returning(JobItem.id)
         )
     )
@@ -101,17 +105,7 @@ def retry(session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID) -> list[Del
         return _deliveries(job, item_ids)
     if job.total_items or job.status not in RETRYABLE:
         raise Conflict(f"job {job_id} has nothing to retry")
-    session.execute(
-        update(Job)
-        .where(Job.id == job_id)
-        .values(
-            status=Status.QUEUED,
-            deliveries=0,
-            due_at=func.now(),
-            published_at=None,
-            finished_at=None,
-        )
-    )
+    session.execute(update(Job).where(Job.id == job_id).values(**REQUEUED))
     return [Delivery(job.kind, job.queue, job.priority, job.id)]
 
 

@@ -66,15 +66,18 @@ def finalize_if_done(session: Session, job_id: uuid.UUID) -> Job | None:
     return job
 
 
+def items_by_status(session: Session, job_id: uuid.UUID) -> dict[str, int]:
+    rows = session.execute(
+        select(JobItem.status, func.count())
+        .where(JobItem.job_id == job_id)
+        .group_by(JobItem.status)
+    )
+    return {status: count for status, count in rows}
+
+
 def statistics(session: Session, job_id: uuid.UUID) -> dict[str, Any]:
     duration = func.extract("epoch", JobItem.finished_at - JobItem.started_at)
-    by_status = dict(
-        session.execute(
-            select(JobItem.status, func.count())
-            .where(JobItem.job_id == job_id)
-            .group_by(JobItem.status)
-        ).all()
-    )
+    by_status = items_by_status(session, job_id)
     times = session.execute(
         select(
             func.min(duration),
@@ -109,13 +112,7 @@ def statistics(session: Session, job_id: uuid.UUID) -> dict[str, Any]:
 
 def recount(session: Session, job_id: uuid.UUID) -> None:
     """Recompute the counters from the items themselves (repairs drift)."""
-    by_status = dict(
-        session.execute(
-            select(JobItem.status, func.count())
-            .where(JobItem.job_id == job_id)
-            .group_by(JobItem.status)
-        ).all()
-    )
+    by_status = items_by_status(session, job_id)
     session.execute(
         update(Job)
         .where(Job.id == job_id)
