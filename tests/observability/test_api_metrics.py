@@ -67,3 +67,16 @@ def test_request_latency_is_labelled_by_route_template_not_by_path(
 
 def test_beat_liveness_reads_the_lock_beat_renews() -> None:
     assert BEAT_LEADER_KEY == LOCK_KEY
+
+
+def test_jobs_created_counts_single_and_batch_creations_but_not_idempotent_replays(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    before = value(_samples(client), "conveyor_jobs_created_total", kind="diag.sleep", queue="data")
+    body = {"kind": "diag.sleep", "params": {"seconds": 1}, "queue": "data"}
+    replay = {**auth, "Idempotency-Key": "metrics-once"}
+    assert client.post(JOBS, json=body, headers=replay).status_code == 201
+    assert client.post(JOBS, json=body, headers=replay).status_code == 200
+    assert client.post(f"{JOBS}:batch", json={"jobs": [body] * 4}, headers=auth).status_code == 201
+    after = value(_samples(client), "conveyor_jobs_created_total", kind="diag.sleep", queue="data")
+    assert after - before == 5

@@ -8,14 +8,18 @@ lifespan opened.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conveyor_api.resources import ApiResources
-from conveyor_core.observability import database, publish
+from conveyor_core.jobs.signals import jobs_created
+from conveyor_core.models import Job
+from conveyor_core.observability import publish
 from conveyor_core.observability.collectors import BrokerCollector, JobsCollector
 from conveyor_core.observability.config import get_observability_settings
 from conveyor_core.observability.metrics import Metrics, build_metrics, hostname_label
@@ -31,8 +35,16 @@ def process_metrics() -> tuple[CollectorRegistry, Metrics]:
     registry = CollectorRegistry()
     metrics = build_metrics(registry)
     publish.connect(metrics, hostname_label(None, get_observability_settings()))
-    database.count_created_jobs(metrics)
+    jobs_created.connect(_count_created(metrics), weak=False)
     return registry, metrics
+
+
+def _count_created(metrics: Metrics) -> Callable[..., None]:
+    def count(jobs: list[Job], **_: Any) -> None:
+        for job in jobs:
+            metrics.jobs_created.labels(job.kind, job.queue).inc()
+
+    return count
 
 
 class RequestMetrics:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_core.contracts import TaskContract, UnknownKind, get_contract
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import repository
+from conveyor_core.jobs.signals import jobs_created
 from conveyor_core.models import Job
 from conveyor_core.publishing import Delivery, Publisher
 from conveyor_core.queues import DEFAULT_PRIORITY, Queue
@@ -147,6 +148,7 @@ def create_job(
         job = repository.insert_job(session, **values)
         if job is None:
             return Created(_existing(session, tenant_id, request), created=False)
+    jobs_created.send(sender=create_job, jobs=[job])
     publish_committed(sessions, publisher, [delivery_of(job)])
     log.info("job accepted", job_id=str(job.id), kind=job.kind, queue=job.queue)
     return Created(job, created=True)
@@ -188,6 +190,7 @@ def create_jobs(
     values = _batch_values(requests, settings, tenant_id)
     with transaction(sessions) as session:
         jobs = repository.insert_jobs(session, values)
+    jobs_created.send(sender=create_jobs, jobs=jobs)
     publish_committed(sessions, publisher, [delivery_of(job) for job in jobs])
     log.info("jobs accepted", count=len(jobs))
     return jobs

@@ -11,9 +11,6 @@ from typing import Any
 from opentelemetry import trace
 from sqlalchemy import Engine, event
 
-from conveyor_core.observability.metrics import Metrics
-
-JOB_INSERT = "INSERT INTO jobs "
 STATEMENT_ATTRIBUTE_LIMIT = 2000  # statements carry no values; long ones are cut, not dropped
 _traced = False
 
@@ -59,17 +56,3 @@ def _error(exception_context: Any) -> None:
     if span is not None:
         span.set_status(trace.StatusCode.ERROR, type(exception_context.original_exception).__name__)
         span.end()
-
-
-def count_created_jobs(metrics: Metrics) -> None:
-    """Count jobs at their INSERT: a conflicting idempotency key inserts nothing and counts 0."""
-
-    def after(conn: Any, cursor: Any, statement: str, params: Any, ctx: Any, many: bool) -> None:
-        if not statement.startswith(JOB_INSERT) or cursor.rowcount <= 0:
-            return
-        rows = params if isinstance(params, list | tuple) else [params]
-        for row in rows[: cursor.rowcount]:
-            if isinstance(row, dict):
-                metrics.jobs_created.labels(str(row.get("kind")), str(row.get("queue"))).inc()
-
-    event.listen(Engine, "after_cursor_execute", after)
