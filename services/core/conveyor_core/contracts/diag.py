@@ -76,3 +76,43 @@ FANOUT = register(
         diagnostic=True,
     )
 )
+
+
+class EffectParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seconds: float = Field(default=0, ge=0, le=MAX_SLEEP_SECONDS)
+    fail_times: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_FLAKY_FAILURES,
+        description="Executions that fail (retryable) before the effect is applied.",
+    )
+    crash: bool = Field(
+        default=False, description="Kill the executing process before the effect: a poison pill."
+    )
+
+
+class EffectFanoutParams(EffectParams):
+    items: int = Field(ge=1, le=MAX_FANOUT_ITEMS)
+
+
+EFFECT = register(
+    TaskContract(
+        name="diag.effect",
+        queue=Queue.DEFAULT,
+        params=EffectParams,
+        description="Works `seconds`, then records one side effect in the diag_effects ledger, "
+        "at most once per job and only while its execution owns the row.",
+        diagnostic=True,
+    )
+)
+EFFECT_FANOUT = register(
+    TaskContract(
+        name="diag.effect_fanout",
+        queue=Queue.DEFAULT,
+        params=EffectFanoutParams,
+        description="Fans out into `items` items that each behave like diag.effect.",
+        fanout=True,
+        diagnostic=True,
+    )
+)

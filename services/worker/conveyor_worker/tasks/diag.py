@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from typing import Any
 
 from conveyor_core.contracts import diag
+from conveyor_core.db.engine import transaction
+from conveyor_core.effects import repository as effects
+from conveyor_core.effects.repository import Applied
 from conveyor_core.jobs.errors import NonRetryable
 from conveyor_worker.registry import fans_out, implements
+from conveyor_worker.resources import resources
 from conveyor_worker.runtime import FanOut, TaskContext
 
 SLEEP_STEP_SECONDS = 0.2  # how often a sleeping task notices it was cancelled
@@ -58,3 +64,32 @@ def _fanout_item(
 
 
 fans_out(diag.FANOUT, FanOut(plan=_fanout_plan, item=_fanout_item))
+
+
+def _apply_effect(params: diag.EffectParams, ctx: TaskContext) -> dict[str, Any]:
+    if params.crash:
+        os.kill(os.getpid(), signal.SIGKILL)  # what an OOM kill or a segfault looks like
+    if ctx.attempt <= params.fail_times:
+        raise FlakyFailure(f"failing on purpose: attempt {ctx.attempt} of {params.fail_times}")
+    slept = sleep(diag.SleepParams(seconds=params.seconds), ctx) or {}
+    if slept.get("interrupted"):
+        return {"applied": Applied.NOT_OURS.value}
+    with transaction(resources().sessions) as session:
+        applied = effects.apply_once(session, ctx.job_id, ctx.item_id, ctx.attempt)
+    return {"applied": applied.value, "pid": os.getpid()}
+
+
+implements(diag.EFFECT)(_apply_effect)
+
+
+def _effect_plan(params: diag.EffectFanoutParams) -> list[dict[str, Any]]:
+    return [{"index": index} for index in range(params.items)]
+
+
+def _effect_item(
+    params: diag.EffectFanoutParams, item: dict[str, Any], ctx: TaskContext
+) -> dict[str, Any]:
+    return {"index": item["index"], **_apply_effect(params, ctx)}
+
+
+fans_out(diag.EFFECT_FANOUT, FanOut(plan=_effect_plan, item=_effect_item))

@@ -1,0 +1,1 @@
+"""The side-effect ledger of ``diag.effect``: how "exactly-once recorded effect" is kept."""
