@@ -161,7 +161,6 @@ def test_worker_liveness_reads_probe_files_not_the_broker(manifests: list[Manife
 
 def test_config_keys_are_settings_the_code_reads(manifests: list[Manifest]) -> None:
     fields = {f"CONVEYOR_{name.upper()}" for name in Settings.model_fields}
-    fields |= {"CONVEYOR_METRICS_PORT"}
     for config in rendering.of_kind(manifests, "ConfigMap"):
         if config["metadata"]["labels"]["app.kubernetes.io/component"] != "config":
             continue

@@ -21,9 +21,9 @@ from conveyor_core.jobs.signals import jobs_created
 from conveyor_core.models import Job
 from conveyor_core.observability import publish
 from conveyor_core.observability.collectors import BrokerCollector, JobsCollector
-from conveyor_core.observability.config import get_observability_settings
 from conveyor_core.observability.metrics import Metrics, build_metrics, hostname_label
 from conveyor_core.observability.tracing import configure_tracing, connect_celery
+from conveyor_core.settings import get_settings
 
 SERVICE_NAME = "conveyor-api"
 UNMATCHED_ROUTE = "unmatched"  # 404s must not mint one series per probed path
@@ -34,7 +34,7 @@ UNTRACED_URLS = "healthz,readyz,metrics"
 def process_metrics() -> tuple[CollectorRegistry, Metrics]:
     registry = CollectorRegistry()
     metrics = build_metrics(registry)
-    publish.connect(metrics, hostname_label(None, get_observability_settings()))
+    publish.connect(metrics, hostname_label(None, get_settings()))
     jobs_created.connect(_count_created(metrics), weak=False)
     return registry, metrics
 
@@ -78,7 +78,7 @@ def _scrape_registry(app: FastAPI) -> CollectorRegistry:
     registry: CollectorRegistry | None = getattr(app.state, "scrape_registry", None)
     if registry is None:
         res: ApiResources = app.state.resources
-        cache = get_observability_settings().metrics_cache_seconds
+        cache = get_settings().metrics_cache_seconds
         registry = CollectorRegistry()
         registry.register(BrokerCollector(res.redis, cache))
         registry.register(JobsCollector(res.sessions, cache))
@@ -94,7 +94,7 @@ def metrics_endpoint(request: Request) -> Response:
 
 def install(app: FastAPI) -> None:
     """Wire metrics and traces into ``app``; call after its routers are included."""
-    settings = get_observability_settings()
+    settings = get_settings()
     if settings.metrics_enabled:
         _, metrics = process_metrics()
         app.add_middleware(RequestMetrics, metrics=metrics)

@@ -16,6 +16,7 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_PRODUCTION_KEY_LENGTH = 32  # a bootstrap key shorter than this is guessable
+DEFAULT_METRICS_PORT = 9808  # celery-exporter's port, so existing scrape configs fit
 
 
 class Environment(StrEnum):
@@ -55,6 +56,17 @@ class Settings(BaseSettings):
     republish_after_seconds: float = 300.0
 
     db_pool_size: int = 5
+
+    # metrics and traces (traces also follow the standard OTEL_* variables)
+    metrics_enabled: bool = True
+    metrics_port: int = DEFAULT_METRICS_PORT
+    # Prometheus scrapes the pod's address, so the worker's server listens on every interface.
+    metrics_host: str = "0.0.0.0"  # noqa: S104
+    # One hostname label value per pool instead of one per pod: bounded cardinality on Kubernetes.
+    metrics_generic_hostname: bool = False
+    # Scrapes within this window reuse the last database and broker figures.
+    metrics_cache_seconds: float = 5.0
+    tracing_enabled: bool = True
     # SIGTERM: running tasks get this long to finish; unstarted work goes back at once.
     # The chart's terminationGracePeriodSeconds must exceed it.
     worker_soft_shutdown_seconds: float = 30.0

@@ -26,7 +26,6 @@ from prometheus_client.registry import Collector
 from conveyor_core.contracts import internal
 from conveyor_core.observability import presence
 from conveyor_core.observability import publish as publish_metrics
-from conveyor_core.observability.config import ObservabilitySettings
 from conveyor_core.observability.metrics import Metrics, build_metrics, hostname_label
 from conveyor_core.settings import Settings
 from conveyor_worker.outcomes import Outcome, task_outcome
@@ -105,23 +104,23 @@ def _queue_of(request: Any) -> str:
     return str((getattr(request, "delivery_info", None) or {}).get("routing_key") or "")
 
 
-def connect(settings: Settings, obs: ObservabilitySettings) -> None:
-    if not obs.metrics_enabled:
+def connect(settings: Settings) -> None:
+    if not settings.metrics_enabled:
         return
-    _connect_main(settings, obs)
+    _connect_main(settings)
     _connect_tasks()
 
 
-def _connect_main(settings: Settings, obs: ObservabilitySettings) -> None:
+def _connect_main(settings: Settings) -> None:
     def worker_init(sender: Any = None, **_: Any) -> None:
         path = prepare_multiprocess_dir()
         _state.metrics = build_metrics(CollectorRegistry())
-        _state.hostname = hostname_label(getattr(sender, "hostname", None), obs)
+        _state.hostname = hostname_label(getattr(sender, "hostname", None), settings)
         publish_metrics.connect(_state.metrics, _state.hostname)
         registry = CollectorRegistry()
         registry.register(LiveProcessesCollector(path))
-        start_http_server(obs.metrics_port, obs.metrics_host, registry=registry)
-        log.info("metrics served", port=obs.metrics_port, multiprocess_dir=str(path))
+        start_http_server(settings.metrics_port, settings.metrics_host, registry=registry)
+        log.info("metrics served", port=settings.metrics_port, multiprocess_dir=str(path))
 
     def worker_ready(sender: Any = None, **_: Any) -> None:
         metrics().worker_up.labels(_state.hostname).set(1)

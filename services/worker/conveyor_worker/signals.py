@@ -6,7 +6,6 @@ from typing import Any
 
 from celery import signals
 
-from conveyor_core.observability.config import get_observability_settings
 from conveyor_core.observability.logging import configure_logging
 from conveyor_core.settings import Settings
 from conveyor_worker import metrics, resources, tracing
@@ -25,5 +24,5 @@ def connect(settings: Settings) -> None:
     signals.setup_logging.connect(setup_logging, weak=False)
     signals.worker_process_init.connect(process_init, weak=False)
     signals.worker_process_shutdown.connect(process_shutdown, weak=False)
-    metrics.connect(settings, get_observability_settings())
+    metrics.connect(settings)
     tracing.connect()

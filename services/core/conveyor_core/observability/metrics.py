@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from conveyor_core.observability.config import ObservabilitySettings
+from conveyor_core.settings import Settings
 
 TASK_LABELS = ("name", "hostname", "queue_name")
 GENERIC_HOSTNAME = "generic"
@@ -23,7 +23,7 @@ JOB_DURATION_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 360
 API_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
-def hostname_label(nodename: str | None, settings: ObservabilitySettings) -> str:
+def hostname_label(nodename: str | None, settings: Settings) -> str:
     """The ``hostname`` label: the Celery node name, or its pool part alone when generic.
 
     ``worker-ai@conveyor-worker-ai-7d9f`` becomes ``worker-ai``: one series per pool, not per pod.

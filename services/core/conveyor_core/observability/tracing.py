@@ -18,7 +18,8 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from conveyor_core.observability.config import get_observability_settings, otlp_endpoint_configured
+from conveyor_core.observability.config import otlp_endpoint_configured
+from conveyor_core.settings import get_settings
 
 TRACER_NAME = "conveyor"
 _provider: TracerProvider | None = None
@@ -29,7 +30,7 @@ _running = threading.local()  # the task span this thread runs under, and its co
 
 
 def tracing_enabled() -> bool:
-    return get_observability_settings().tracing_enabled and otlp_endpoint_configured()
+    return get_settings().tracing_enabled and otlp_endpoint_configured()
 
 
 def configure_tracing(service_name: str) -> TracerProvider | None:
