@@ -101,3 +101,38 @@ def test_job_published_while_no_worker_runs_waits_in_the_queue(
     assert job_row(sessions, job["id"]).status == "queued"
     start_worker()
     assert job_reaches(sessions, job["id"], "succeeded").result == {"message": "later"}
+
+
+def test_heartbeats_keep_a_task_longer_than_its_lease_from_being_taken_back(
+    client: TestClient,
+    auth: dict[str, str],
+    worker: Running,
+    beat: Running,
+    sessions: sessionmaker[Session],
+) -> None:
+    # the test lease is 3 s; the reconciler (every 0.5 s) requeues any lease left to expire
+    job = client.post(
+        JOBS, json={"kind": "diag.sleep", "params": {"seconds": 6}}, headers=auth
+    ).json()
+    done = job_reaches(sessions, job["id"], "succeeded", "failed")
+    assert done.status == "succeeded"
+    assert done.attempts == 1
+
+
+def test_cancelling_a_running_task_stops_it_at_its_next_heartbeat(
+    client: TestClient,
+    auth: dict[str, str],
+    worker: Running,
+    sessions: sessionmaker[Session],
+) -> None:
+    job = client.post(
+        JOBS, json={"kind": "diag.sleep", "params": {"seconds": 60}}, headers=auth
+    ).json()
+    job_reaches(sessions, job["id"], "running")
+    assert client.post(f"{JOBS}/{job['id']}/cancel", headers=auth).json()["status"] == "cancelled"
+    until(
+        lambda: "outcome dropped" in worker.output(),
+        timeout=20,
+        what="the sleeping task to notice it was cancelled",
+    )
+    assert job_row(sessions, job["id"]).status == "cancelled"

@@ -27,6 +27,7 @@ from conveyor_core.jobs.execution import Claimed, Recorded, Target
 from conveyor_core.jobs.states import Status
 from conveyor_core.publishing import Delivery
 from conveyor_core.queues import Queue, policy_for
+from conveyor_worker.leases import keeper
 from conveyor_worker.outcomes import Outcome, task_outcome
 from conveyor_worker.resources import Resources, resources
 
@@ -56,41 +57,6 @@ class FanOut:
 
     plan: Callable[[Any], list[dict[str, Any]]]
     item: Callable[[Any, dict[str, Any], TaskContext], dict[str, Any] | None]
-
-
-class Heartbeat:
-    """Renews the row's lease from a side thread while the task works."""
-
-    def __init__(self, res: Resources, target: Target, task_id: str, ctx: TaskContext) -> None:
-        self._res, self._target, self._task_id, self._ctx = res, target, task_id, ctx
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
-
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stopped.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        settings = self._res.settings
-        while not self._stopped.wait(settings.heartbeat_seconds):
-            try:
-                with transaction(self._res.statements) as session:
-                    ours = repository.heartbeat(
-                        session,
-                        self._target.model,
-                        self._target.row_id,
-                        self._task_id,
-                        settings.lease_seconds,
-                    )
-            except Exception as error:  # a missed beat is survivable; the lease has slack
-                log.warning("heartbeat failed", error=repr(error))
-                continue
-            if not ours:
-                self._ctx.lost.set()
 
 
 def error_of(exc: BaseException) -> dict[str, Any]:
@@ -221,7 +187,7 @@ def _call(
 def _execute(run_: Execution, implementation: Implementation | FanOut, claimed: Claimed) -> None:
     ctx = TaskContext(run_.target.job_id, run_.target.item_id, claimed.attempts)
     started = time.monotonic()
-    with Heartbeat(run_.res, run_.target, run_.task_id, ctx):
+    with keeper().holding(run_.target, run_.task_id, ctx):
         try:
             result = _call(implementation, run_.contract, claimed, ctx) or {}
         except Exception as exc:
@@ -272,7 +238,7 @@ def _orchestrate(run_: Execution, fanout: FanOut, claimed: Claimed) -> None:
     assert job is not None
     ctx = TaskContext(run_.target.job_id, None, job.attempts)
     started = time.monotonic()
-    with Heartbeat(run_.res, run_.target, run_.task_id, ctx):
+    with keeper().holding(run_.target, run_.task_id, ctx):
         try:
             items = fanout.plan(run_.contract.params.model_validate(job.params))
         except Exception as exc:
