@@ -19,6 +19,10 @@ from structlog.typing import EventDict, Processor, WrappedLogger
 from conveyor_core.settings import Settings
 
 REDACTED = "[redacted]"
+# Celery's own unstructured "Task ... received / succeeded" lines: Conveyor logs each task's
+# lifecycle itself, with job, item, task and trace ids, so these only double every line.
+# Their warnings and errors (a lost worker, a rejected message) still come through.
+CELERY_PER_TASK_LOGGERS = ("celery.app.trace", "celery.worker.strategy")
 
 
 MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words
@@ -107,3 +111,5 @@ def configure_logging(settings: Settings, process: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
+    for name in CELERY_PER_TASK_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
