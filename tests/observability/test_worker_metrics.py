@@ -66,3 +66,27 @@ def test_worker_generic_hostname_keeps_only_the_pool_name(
     hostnames = {have["hostname"] for n, have, _ in samples if "hostname" in have}
     assert hostnames == {"worker0"}
     assert scrape(url)
+
+
+def test_a_fanout_job_counts_as_finished_once_when_finalized_not_when_fanned_out(
+    client: TestClient,
+    auth: dict[str, str],
+    start_worker: Callable[..., Running],
+    sessions: sessionmaker[Session],
+) -> None:
+    url = _metrics_worker(start_worker)
+    job = client.post(
+        JOBS, json={"kind": "diag.fanout", "params": {"items": 5, "fail_items": [2]}}, headers=auth
+    ).json()
+    job_reaches(sessions, job["id"], "failed")
+    samples = wait_for_value(url, "conveyor_jobs_finished_total", 1, kind="diag.fanout")
+    assert value(samples, "conveyor_jobs_finished_total", kind="diag.fanout", status="failed") == 1
+    assert value(samples, "conveyor_jobs_finished_total", kind="diag.fanout") == 1
+    assert value(samples, "conveyor_job_duration_seconds_count", kind="diag.fanout") == 1
+    assert (
+        value(samples, "conveyor_job_items_finished_total", kind="diag.fanout", status="succeeded")
+        == 4
+    )
+    # the orchestrator and every item are Celery tasks that themselves went fine or failed
+    assert value(samples, "celery_task_succeeded_total", name="diag.fanout") == 5
+    assert value(samples, "celery_task_failed_total", name="diag.fanout") == 1

@@ -28,12 +28,17 @@ from conveyor_core.observability import presence
 from conveyor_core.observability import publish as publish_metrics
 from conveyor_core.observability.metrics import Metrics, build_metrics, hostname_label
 from conveyor_core.settings import Settings
-from conveyor_worker.outcomes import Outcome, task_outcome
+from conveyor_worker.outcomes import Outcome, job_finished, task_outcome
 
 log = structlog.get_logger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-CELERY_SUCCEEDED = {Outcome.SUCCEEDED, Outcome.IGNORED, Outcome.DROPPED}  # the task itself did fine
+CELERY_SUCCEEDED = {
+    Outcome.SUCCEEDED,
+    Outcome.IGNORED,
+    Outcome.DROPPED,
+    Outcome.FANNED_OUT,
+}  # the task itself did fine
 FINAL_STATUS = {Outcome.SUCCEEDED: "succeeded", Outcome.FAILED: "failed"}
 
 
@@ -214,6 +219,7 @@ def _connect_tasks() -> None:
     signals.task_postrun.connect(postrun, weak=False)
     signals.worker_process_shutdown.connect(process_shutdown, weak=False)
     task_outcome.connect(_on_outcome, weak=False)
+    job_finished.connect(_on_job_finished, weak=False)
 
 
 def _on_outcome(
@@ -233,24 +239,14 @@ def _on_outcome(
         return
     if item_id:
         m.items_finished.labels(kind, queue, status).inc()
-        return
+
+
+def _on_job_finished(
+    kind: str = "", queue: str = "", status: str = "", duration_seconds: float = 0.0, **_: Any
+) -> None:
+    m = metrics()
     m.jobs_finished.labels(kind, queue, status).inc()
-    duration = _job_age(job_id)
-    if duration is not None:
-        m.job_duration.labels(kind, queue, status).observe(duration)
-
-
-def _job_age(job_id: str) -> float | None:
-    from conveyor_core.db.engine import transaction
-    from conveyor_core.observability.repository import job_created_at_age
-    from conveyor_worker.resources import resources
-
-    try:
-        with transaction(resources().sessions) as session:
-            return job_created_at_age(session, job_id)
-    except Exception as error:  # a metric must never fail the task
-        log.warning("job duration not measured", error=repr(error))
-        return None
+    m.job_duration.labels(kind, queue, status).observe(duration_seconds)
 
 
 def _count_result(

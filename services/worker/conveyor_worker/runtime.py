@@ -24,11 +24,12 @@ from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import events, execution, repository
 from conveyor_core.jobs.errors import NonRetryable
 from conveyor_core.jobs.execution import Claimed, Recorded, Target
-from conveyor_core.jobs.states import Status
+from conveyor_core.jobs.states import FINISHED, Status
+from conveyor_core.models import Job
 from conveyor_core.publishing import Delivery
 from conveyor_core.queues import Queue, policy_for
 from conveyor_worker.leases import keeper
-from conveyor_worker.outcomes import Outcome, task_outcome
+from conveyor_worker.outcomes import Outcome, job_finished, task_outcome
 from conveyor_worker.resources import Resources, resources
 
 log = structlog.get_logger(__name__)
@@ -105,9 +106,25 @@ class Execution:
             if finalized is not None:
                 _announced.pop(finalized.id, None)
                 events.announce(self.res.redis, finalized)
+                self.log.info("job finalized", status=finalized.status, result=finalized.result)
+                _send_job_finished(finalized)
                 return
         if self.target.item_id is None or _due_for_announcement(self.target.job_id):
             events.announce(self.res.redis, recorded.job)
+        if isinstance(recorded.job, Job) and recorded.job.status in FINISHED:
+            _send_job_finished(recorded.job)
+
+
+def _send_job_finished(job: Job) -> None:
+    assert job.finished_at is not None
+    job_finished.send(
+        sender=job.kind,
+        kind=job.kind,
+        queue=job.queue,
+        status=job.status,
+        job_id=str(job.id),
+        duration_seconds=(job.finished_at - job.created_at).total_seconds(),
+    )
 
 
 # Item outcomes of one job are announced at most this often per process; job-level changes
@@ -253,7 +270,7 @@ def _orchestrate(run_: Execution, fanout: FanOut, claimed: Claimed) -> None:
     deliveries = [Delivery(job.kind, job.queue, job.priority, job.id, item_id) for item_id in ids]
     _publish_items(run_, deliveries)
     run_.log.info("fanned out", items=len(ids))
-    run_.report(Outcome.SUCCEEDED, time.monotonic() - started)
+    run_.report(Outcome.FANNED_OUT, time.monotonic() - started)
 
 
 def _publish_items(run_: Execution, deliveries: list[Delivery]) -> None:

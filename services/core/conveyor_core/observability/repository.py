@@ -38,11 +38,3 @@ def items_by_status(session: Session) -> list[tuple[str, int]]:
         .group_by(JobItem.status)
     )
     return [(status, int(count)) for status, count in rows]
-
-
-def job_created_at_age(session: Session, job_id: str) -> float | None:
-    """Seconds since the job was created (its duration when asked as it finishes)."""
-    age = session.execute(
-        select(func.extract("epoch", func.now() - Job.created_at)).where(Job.id == job_id)
-    ).scalar_one_or_none()
-    return None if age is None else float(age)
