@@ -65,17 +65,7 @@ def test_one_trace_spans_the_api_request_the_message_and_the_worker_task(
                     "/api/v1/jobs", json={"kind": "diag.echo", "params": {"message": "t"}}
                 )
             assert job.status_code == 201
-            job_reaches(sessions, job.json()["id"], "succeeded")
-            import time
-
-            time.sleep(8)
-            print(
-                "SPANS",
-                [
-                    (x.service, x.name, x.trace_id[:6], x.parent_span_id[:4])
-                    for x in receiver.snapshot()
-                ],
-            )
+            done = job_reaches(sessions, job.json()["id"], "succeeded")
             trace = until(
                 lambda: _task_trace(receiver.snapshot()),
                 what="the task trace",
@@ -91,6 +81,7 @@ def test_one_trace_spans_the_api_request_the_message_and_the_worker_task(
     assert request.service == "conveyor-api"
     assert request.name.startswith("POST /api/v1/jobs")
     assert run.attributes["conveyor.job_id"] == job.json()["id"]
+    assert done.trace_id == run.trace_id  # the row remembers the trace that created it
     worker_sql = [
         s for s in trace if s.service == "conveyor-worker" and s.attributes.get("db.system")
     ]

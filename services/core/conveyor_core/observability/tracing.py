@@ -163,3 +163,9 @@ def _postrun(state: str | None = None, **_: Any) -> None:
     if token is not None:
         context.detach(token)
     _running.span = _running.token = None
+
+
+def current_trace_id() -> str | None:
+    """The current trace's id as 32 hex digits, or ``None`` outside a recorded trace."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
