@@ -23,7 +23,7 @@ from conveyor_core.jobs.execution import Target
 from conveyor_worker.resources import Resources, resources
 
 if TYPE_CHECKING:
-    from conveyor_worker.runtime import TaskContext
+    from conveyor_worker.context import TaskContext
 
 log = structlog.get_logger(__name__)
 

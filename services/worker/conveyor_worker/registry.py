@@ -10,7 +10,7 @@ from celery import Celery, Task
 from conveyor_core.contracts import TaskContract
 from conveyor_core.queues import policy_for
 from conveyor_worker import runtime
-from conveyor_worker.runtime import FanOut, Implementation
+from conveyor_worker.context import FanOut, Implementation
 
 IMPLEMENTATIONS: dict[str, tuple[TaskContract, Implementation | FanOut]] = {}
 

@@ -8,12 +8,10 @@ job's own message plans and creates its items; each item then runs as its own me
 from __future__ import annotations
 
 import random
-import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -28,36 +26,15 @@ from conveyor_core.jobs.states import FINISHED, Status
 from conveyor_core.models import Job
 from conveyor_core.publishing import Delivery
 from conveyor_core.queues import Queue, policy_for
+from conveyor_worker import announcements
+from conveyor_worker.context import FanOut, Implementation, TaskContext
 from conveyor_worker.leases import keeper
-from conveyor_worker.outcomes import Outcome, job_finished, task_outcome
+from conveyor_worker.outcomes import Outcome, task_outcome
 from conveyor_worker.resources import Resources, resources
 
 log = structlog.get_logger(__name__)
 
 TRACEBACK_LIMIT = 20
-
-
-@dataclass
-class TaskContext:
-    job_id: uuid.UUID
-    item_id: uuid.UUID | None
-    attempt: int
-    # set when the row is no longer ours (cancelled, or its lease was taken over)
-    lost: threading.Event = field(default_factory=threading.Event)
-
-    def should_stop(self) -> bool:
-        return self.lost.is_set()
-
-
-Implementation = Callable[[Any, TaskContext], dict[str, Any] | None]
-
-
-@dataclass(frozen=True, slots=True)
-class FanOut:
-    """A fan-out kind: ``plan`` lists the items' params, ``item`` runs one of them."""
-
-    plan: Callable[[Any], list[dict[str, Any]]]
-    item: Callable[[Any, dict[str, Any], TaskContext], dict[str, Any] | None]
 
 
 def error_of(exc: BaseException) -> dict[str, Any]:
@@ -104,44 +81,15 @@ class Execution:
             with transaction(self.res.sessions) as session:
                 finalized = execution.finalize(session, self.target.job_id)
             if finalized is not None:
-                _announced.pop(finalized.id, None)
+                announcements.forget(finalized.id)
                 events.announce(self.res.redis, finalized)
                 self.log.info("job finalized", status=finalized.status, result=finalized.result)
-                _send_job_finished(finalized)
+                announcements.send_job_finished(finalized)
                 return
-        if self.target.item_id is None or _due_for_announcement(self.target.job_id):
+        if self.target.item_id is None or announcements.due_for_announcement(self.target.job_id):
             events.announce(self.res.redis, recorded.job)
         if isinstance(recorded.job, Job) and recorded.job.status in FINISHED:
-            _send_job_finished(recorded.job)
-
-
-def _send_job_finished(job: Job) -> None:
-    assert job.finished_at is not None
-    job_finished.send(
-        sender=job.kind,
-        kind=job.kind,
-        queue=job.queue,
-        status=job.status,
-        job_id=str(job.id),
-        duration_seconds=(job.finished_at - job.created_at).total_seconds(),
-    )
-
-
-# Item outcomes of one job are announced at most this often per process; job-level changes
-# and the finalization always are. Listeners re-read the job when they hear nothing.
-ANNOUNCE_INTERVAL_SECONDS = 0.1
-ANNOUNCED_JOBS_KEPT = 1000
-_announced: dict[uuid.UUID, float] = {}
-
-
-def _due_for_announcement(job_id: uuid.UUID) -> bool:
-    now = time.monotonic()
-    if now - _announced.get(job_id, 0.0) < ANNOUNCE_INTERVAL_SECONDS:
-        return False
-    if len(_announced) >= ANNOUNCED_JOBS_KEPT:
-        _announced.clear()
-    _announced[job_id] = now
-    return True
+            announcements.send_job_finished(recorded.job)
 
 
 def run(

@@ -12,9 +12,9 @@ from conveyor_core.db.engine import transaction
 from conveyor_core.effects import repository as effects
 from conveyor_core.effects.repository import Applied
 from conveyor_core.jobs.errors import NonRetryable
+from conveyor_worker.context import FanOut, TaskContext
 from conveyor_worker.registry import fans_out, implements
 from conveyor_worker.resources import resources
-from conveyor_worker.runtime import FanOut, TaskContext
 
 SLEEP_STEP_SECONDS = 0.2  # how often a sleeping task notices it was cancelled
 
