@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.auth.keys import Scope
@@ -51,3 +52,21 @@ def test_active_tasks_show_a_running_job_and_revoke_terminates_it(
     )
     assert response.status_code == 202
     until(lambda: not running_task(), timeout=30, what="the task to stop")
+
+
+def test_active_worker_count_per_queue_comes_from_the_same_registry(
+    client: TestClient, make_key: Callable[..., str], start_worker: Callable[..., Running]
+) -> None:
+    start_worker(queues="data,tools")
+    admin = {"Authorization": f"Bearer {make_key(scopes=[Scope.ADMIN])}"}
+    until(
+        lambda: client.get("/api/v1/workers", headers=admin).json()["items"],
+        what="the worker to register",
+    )
+    counts = {
+        s.labels["queue_name"]: s.value
+        for family in text_string_to_metric_families(client.get("/metrics").text)
+        if family.name == "celery_active_worker_count"
+        for s in family.samples
+    }
+    assert counts == {"default": 0, "ai": 0, "data": 1, "billing": 0, "tools": 1, "maintenance": 0}

@@ -13,18 +13,16 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import redis
 import structlog
 from celery import signals
 from prometheus_client import CollectorRegistry, multiprocess, start_http_server, values
 from prometheus_client.registry import Collector
 
 from conveyor_core.contracts import internal
-from conveyor_core.observability import presence
 from conveyor_core.observability import publish as publish_metrics
 from conveyor_core.observability.metrics import Metrics, build_metrics, hostname_label
 from conveyor_core.settings import Settings
@@ -46,7 +44,6 @@ FINAL_STATUS = {Outcome.SUCCEEDED: "succeeded", Outcome.FAILED: "failed"}
 class _State:
     metrics: Metrics | None = None
     hostname: str = "unknown"
-    presence_stop: threading.Event = field(default_factory=threading.Event)
 
 
 _state = _State()
@@ -129,19 +126,10 @@ def _connect_main(settings: Settings) -> None:
 
     def worker_ready(sender: Any = None, **_: Any) -> None:
         metrics().worker_up.labels(_state.hostname).set(1)
-        queues = sorted(sender.app.amqp.queues.consume_from or [])
-        nodename = getattr(sender, "hostname", None) or _state.hostname
-        threading.Thread(
-            target=_announce_presence,
-            args=(settings, str(nodename), queues),
-            name="presence",
-            daemon=True,
-        ).start()
 
     def worker_shutdown(**_: Any) -> None:
         if _state.metrics is not None:
             metrics().worker_up.labels(_state.hostname).set(0)
-        _state.presence_stop.set()
 
     def received(request: Any = None, **_: Any) -> None:
         metrics().task_received.labels(request.name, _state.hostname, _queue_of(request)).inc()
@@ -169,23 +157,6 @@ def _connect_main(settings: Settings) -> None:
     signals.task_received.connect(received, weak=False)
     signals.task_revoked.connect(revoked, weak=False)
     signals.task_rejected.connect(rejected, weak=False)
-
-
-def _announce_presence(settings: Settings, nodename: str, queues: list[str]) -> None:
-    client = redis.Redis.from_url(settings.redis_dsn, socket_timeout=5, socket_connect_timeout=2)
-    try:
-        while True:
-            try:
-                presence.announce(client, nodename, queues)
-            except redis.RedisError as error:
-                log.warning("presence not renewed", error=repr(error))
-            if _state.presence_stop.wait(presence.RENEW_SECONDS):
-                break
-        presence.withdraw(client, nodename, queues)
-    except redis.RedisError:
-        pass  # the entry expires by itself
-    finally:
-        client.close()
 
 
 def _connect_tasks() -> None:

@@ -1,5 +1,6 @@
-"""Worker registry in Redis: each worker refreshes its entry while it consumes, so the API can
-list workers without a broadcast round trip and show their last heartbeat."""
+"""Worker registry in Redis: each worker refreshes its entry from its consumer's event loop while
+it consumes, so the API and the metrics can list and count workers without a broadcast round
+trip; a worker that dies or stalls drops off when its entry expires."""
 
 from __future__ import annotations
 
@@ -39,3 +40,13 @@ def registered_workers(client: redis.Redis) -> list[WorkerEntry]:
 
 def heartbeat_entry(hostname: str, pool: str, queues: list[str], concurrency: int) -> WorkerEntry:
     return WorkerEntry(hostname, pool, sorted(queues), concurrency, time.time())
+
+
+def active_workers(client: redis.Redis, queues: list[str]) -> dict[str, int]:
+    """Registered workers consuming each queue (zero for a queue nobody consumes)."""
+    counts = dict.fromkeys(queues, 0)
+    for worker in registered_workers(client):
+        for queue in worker.queues:
+            if queue in counts:
+                counts[queue] += 1
+    return counts

@@ -17,8 +17,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.broker.depth import queue_depths
+from conveyor_core.broker.workers import active_workers
 from conveyor_core.db.engine import transaction
-from conveyor_core.observability import presence, repository
+from conveyor_core.observability import repository
 from conveyor_core.queues import Queue
 
 log = structlog.get_logger(__name__)
@@ -63,7 +64,7 @@ class BrokerCollector(Collector):
     def _measure(self) -> list[GaugeMetricFamily]:
         try:
             depths = queue_depths(self._client, self._queues)
-            workers = presence.active_workers(self._client, self._queues)
+            workers = active_workers(self._client, self._queues)
             beat_up = 1.0 if self._client.exists(BEAT_LEADER_KEY) else 0.0
         except redis.RedisError as error:
             log.warning("broker metrics unavailable", error=repr(error))
