@@ -17,6 +17,7 @@ from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import repository
 from conveyor_core.jobs.signals import jobs_created
 from conveyor_core.models import Job
+from conveyor_core.observability.tracing import current_trace_id
 from conveyor_core.publishing import Delivery, Publisher
 from conveyor_core.queues import DEFAULT_PRIORITY, Queue
 from conveyor_core.settings import Settings
@@ -104,6 +105,7 @@ def job_values(request: JobRequest, settings: Settings, tenant_id: uuid.UUID) ->
         "params": _validated_params(request, contract),
         "idempotency_key": request.idempotency_key,
         "request_hash": request.fingerprint() if request.idempotency_key else None,
+        "trace_id": current_trace_id(),
     }
 
 
