@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import uuid
 from pathlib import Path
 
+import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_cli.devstack import backing
 from conveyor_core.models import Job, JobItem
 from tests.waiting import until
 
@@ -44,3 +47,32 @@ def running_items(sessions: sessionmaker[Session], job_id: str, at_least: int = 
         return len(rows) if len(rows) >= at_least else 0
 
     return until(probe, 60.0, f"{at_least} running item(s) of {job_id}")
+
+
+def restart_redis(services: backing.BackingServices, client: redis.Redis) -> None:
+    """SHUTDOWN NOSAVE (everything in it is gone), then the same server again on its port."""
+    assert services.redis is not None
+    with contextlib.suppress(redis.ConnectionError):
+        client.shutdown(nosave=True)
+    services.redis.stop()
+    services.redis.start()
+
+
+def stop_redis(services: backing.BackingServices) -> None:
+    assert services.redis is not None
+    services.redis.stop()
+
+
+def start_redis(services: backing.BackingServices) -> None:
+    assert services.redis is not None
+    services.redis.start()
+
+
+def stop_postgres(services: backing.BackingServices) -> None:
+    assert services.postgres is not None
+    services.postgres.stop()
+
+
+def start_postgres(services: backing.BackingServices) -> None:
+    assert services.postgres is not None
+    services.postgres.start()

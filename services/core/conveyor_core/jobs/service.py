@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,6 +140,13 @@ def publish_committed(
         repository.mark_deliveries_published(session, deliveries)
 
 
+def _fault_after_commit() -> None:
+    """Chaos-suite hook: CONVEYOR_FAULT_AFTER_COMMIT=exit kills the api between commit and
+    publish, as a crash there would. Never set outside the chaos suite."""
+    if os.environ.get("CONVEYOR_FAULT_AFTER_COMMIT") == "exit":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def create_job(
     sessions: sessionmaker[Session],
     publisher: Publisher,
@@ -151,6 +160,7 @@ def create_job(
         if job is None:
             return Created(_existing(session, tenant_id, request), created=False)
     jobs_created.send(sender=create_job, jobs=[job])
+    _fault_after_commit()
     publish_committed(sessions, publisher, [delivery_of(job)])
     log.info("job accepted", job_id=str(job.id), kind=job.kind, queue=job.queue)
     return Created(job, created=True)
