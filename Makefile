@@ -100,3 +100,14 @@ flower: sync ## Flower on the dev broker (FLOWER_BASIC_AUTH=user:pass required; 
 	  $(if $(filter 1,$(FLOWER_UNSAFE_WRITE)),-m celery,charts/conveyor/files/flower_readonly.py) \
 	  -A conveyor_worker.app -b '$(FLOWER_BROKER)' flower --port=$(FLOWER_PORT) --address=127.0.0.1 \
 	  --basic-auth="$${FLOWER_BASIC_AUTH}"
+
+##@ Reliability
+
+CHAOS_RUNS ?= 1
+
+.PHONY: chaos
+chaos: lint ## The chaos suite: 15 fault scenarios, each ending with a ledger check (CHAOS_RUNS=3 repeats it)
+	for run in $$(seq 1 $(CHAOS_RUNS)); do \
+	  echo "chaos run $$run of $(CHAOS_RUNS)"; \
+	  $(UV) run --frozen pytest tests/chaos -m chaos $(PYTEST_ARGS) || exit 1; \
+	done

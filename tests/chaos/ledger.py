@@ -35,12 +35,13 @@ class Figures:
     twice: int = 0
     unexpected: int = 0
     problems: list[str] = field(default_factory=list)
+    note: str = ""
 
     def line(self) -> str:
         return (
             f"{self.scenario:<44} accepted={self.accepted:<5} effects={self.effects:<5} "
-            f"lost={self.lost} twice={self.twice} unexpected={self.unexpected}"
-        )
+            f"lost={self.lost} twice={self.twice} unexpected={self.unexpected} {self.note}"
+        ).rstrip()
 
     @staticmethod
     def total(all_figures: Iterable[Figures]) -> Figures:
@@ -128,12 +129,14 @@ def verify(
     sessions: sessionmaker[Session],
     expected: dict[str, str],
     timeout: float = SETTLE_TIMEOUT_SECONDS,
+    note: str = "",
 ) -> Figures:
     """Settle, count, remember the figures for the session summary, and insist they are clean."""
     from tests.chaos.conftest import FIGURES
 
     settle(sessions, expected, timeout)
     figures = check(scenario, sessions, expected)
+    figures.note = note
     FIGURES.append(figures)
     figures.assert_clean()
     return figures

@@ -16,6 +16,7 @@ from tests.chaos.ledger import verify
 from tests.processes import Running
 
 
+@pytest.mark.chaos_fast
 def test_a_job_committed_by_an_api_killed_before_publish_is_sent_by_the_reconciler(
     start_api: Callable[..., ApiProcess],
     make_key: Callable[..., str],

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -144,6 +145,7 @@ def _pickle_message(marker: Path, job_id: str) -> str:
     )
 
 
+@pytest.mark.chaos_fast
 def test_a_pickle_message_pushed_into_a_queue_is_refused_and_runs_nothing(
     api: Api,
     start_worker: Callable[..., Running],

@@ -6,6 +6,7 @@ import signal
 import time
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.settings import Settings
@@ -28,6 +29,7 @@ def test_sigkill_of_a_worker_mid_task_reruns_the_item_and_completes_once(
     verify("1 sigkill worker mid-task", sessions, api.accepted.expected)
 
 
+@pytest.mark.chaos_fast
 def test_sigkill_of_the_pool_child_only_requeues_its_task(
     api: Api, start_worker: Callable[..., Running], beat: Running, sessions: sessionmaker[Session]
 ) -> None:
@@ -108,7 +110,7 @@ def test_a_retry_delay_longer_than_the_visibility_timeout_runs_once_more_only(
 
     def retry_scheduled() -> bool:
         row = job_row(sessions, job_id)
-        return row.attempts == 1 and row.status == "queued"
+        return bool(row.attempts == 1 and row.status == "queued")
 
     until(retry_scheduled, 30, "the retry scheduled in PostgreSQL")
     queued = job_row(sessions, job_id)

@@ -1,4 +1,5 @@
-"""Beat's scheduler: Celery's in-memory scheduler, acting only while it holds the leader lock."""
+"""Beat's scheduler: Celery's in-memory scheduler for the reconcile entry, plus the database
+schedules, acting only while it holds the leader lock."""
 
 from __future__ import annotations
 
@@ -9,17 +10,24 @@ import structlog
 from celery.beat import Scheduler
 
 from conveyor_beat.leader import LeaderLock
+from conveyor_beat.schedules import service as schedules
+from conveyor_core.db.engine import make_engine, make_sessionmaker
+from conveyor_core.publishing import Publisher
 from conveyor_core.settings import get_settings
 
 log = structlog.get_logger(__name__)
 
 FOLLOWER_POLL_SECONDS = 2.0  # how soon a follower notices the leader is gone
+SCHEDULES_POLL_SECONDS = 1.0  # the finest interval a database schedule can keep
 
 
 class LeaderScheduler(Scheduler):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._lock = LeaderLock(redis.Redis.from_url(get_settings().redis_dsn))
+        settings = get_settings()
+        self._settings = settings
+        self._lock = LeaderLock(redis.Redis.from_url(settings.redis_dsn))
         self._leading = False
+        self._sessions = make_sessionmaker(make_engine(settings, "conveyor.beat", pool_size=2))
         super().__init__(*args, **kwargs)
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
@@ -29,7 +37,14 @@ class LeaderScheduler(Scheduler):  # type: ignore[misc]
             self._leading = leading
         if not leading:
             return FOLLOWER_POLL_SECONDS
-        return min(float(super().tick(*args, **kwargs)), FOLLOWER_POLL_SECONDS)
+        self._fire_schedules()
+        return min(float(super().tick(*args, **kwargs)), SCHEDULES_POLL_SECONDS)
+
+    def _fire_schedules(self) -> None:
+        try:
+            schedules.fire_due(self._sessions, Publisher(self.app), self._settings)
+        except Exception as error:  # the database may be away; the next tick tries again
+            log.warning("schedules not fired", error=repr(error))
 
     def close(self) -> None:
         self._lock.release()
