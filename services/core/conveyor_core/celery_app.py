@@ -14,6 +14,11 @@ from conveyor_core.queues import MAX_PRIORITY, PRIORITY_SEPARATOR, PRIORITY_STEP
 from conveyor_core.settings import Settings
 
 WORKER_LOST_WAIT_SECONDS = 10.0
+# kombu sweeps the unacked index every interval x throttle seconds (100 s by default): sweep
+# every few seconds instead, a fraction of the visibility timeout, so an abandoned message
+# comes back soon after its timeout rather than up to 100 s later.
+MAX_RESTORE_INTERVAL_SECONDS = 10
+RESTORE_SWEEPS_PER_TIMEOUT = 4
 
 log = structlog.get_logger(__name__)
 
@@ -59,9 +64,16 @@ def kombu_queues() -> list[KombuQueue]:
     ]
 
 
+def _restore_interval(settings: Settings) -> int:
+    fraction = settings.visibility_timeout_seconds // RESTORE_SWEEPS_PER_TIMEOUT
+    return max(1, min(MAX_RESTORE_INTERVAL_SECONDS, fraction))
+
+
 def broker_transport_options(settings: Settings) -> dict[str, Any]:
     return {
         "visibility_timeout": settings.visibility_timeout_seconds,
+        "unacked_restore_interval": _restore_interval(settings),
+        "unacked_restore_throttle": 1,
         "priority_steps": PRIORITY_STEPS,
         "sep": PRIORITY_SEPARATOR,
         "queue_order_strategy": "priority",
