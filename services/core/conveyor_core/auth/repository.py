@@ -16,10 +16,6 @@ def ensure_tenant(session: Session, name: str) -> Tenant:
     return session.scalars(select(Tenant).where(Tenant.name == name)).one()
 
 
-def get_tenant_by_name(session: Session, name: str) -> Tenant | None:
-    return session.scalars(select(Tenant).where(Tenant.name == name)).one_or_none()
-
-
 def add_key(session: Session, key: ApiKey) -> ApiKey:
     session.add(key)
     session.flush()
@@ -37,10 +33,6 @@ def find_active_key(session: Session, key_hash: str) -> tuple[ApiKey, Tenant] | 
         .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
     ).one_or_none()
     return None if row is None else (row[0], row[1])
-
-
-def touch_key(session: Session, key_id: uuid.UUID) -> None:
-    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=func.now()))
 
 
 def list_keys(session: Session, tenant_id: uuid.UUID | None = None) -> list[tuple[ApiKey, str]]:

@@ -53,12 +53,6 @@ def catalogue(settings: Settings) -> list[TaskContract]:
     return sorted((c for c in _CONTRACTS.values() if _enabled(c, settings)), key=lambda c: c.name)
 
 
-def all_contracts() -> list[TaskContract]:
-    """Every contract, enabled or not: the worker registers an implementation for each."""
-    _load_builtin_contracts()
-    return list(_CONTRACTS.values())
-
-
 def _load_builtin_contracts() -> None:
     # imported for their register() side effect; cheap after the first call
     from conveyor_core.contracts import diag  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import TextClause, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
@@ -16,8 +16,6 @@ from conveyor_core.models import Job, JobItem
 from conveyor_core.publishing import Delivery
 
 Row = type[Job] | type[JobItem]
-# Functions that return the row they touched are generic over its model.
-M = TypeVar("M", Job, JobItem)
 
 
 def _now_plus(seconds: float) -> Any:
@@ -66,10 +64,6 @@ def mark_published(session: Session, model: Row, ids: list[uuid.UUID]) -> None:
         .where(model.id.in_(ids), model.status == Status.QUEUED)
         .values(published_at=func.now())
     )
-
-
-def load(session: Session, model: type[M], row_id: uuid.UUID) -> M | None:
-    return session.get(model, row_id)
 
 
 def claim(
