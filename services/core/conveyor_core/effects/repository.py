@@ -30,8 +30,17 @@ class Applied(StrEnum):
     NOT_OURS = "not_ours"  # this execution no longer owns the row
 
 
-def _lock_owned(session: Session, row_id: uuid.UUID, item: bool, attempt: int) -> bool:
-    model = JobItem if item else Job
+def _lock_owned(
+    session: Session, job_id: uuid.UUID, item_id: uuid.UUID | None, attempt: int
+) -> bool:
+    if item_id is not None:
+        # the job's row before its item's (the lock order of ``jobs.repository``); KEY SHARE
+        # is what the ledger's foreign key takes anyway, and it does not hold up the counters
+        session.execute(
+            select(Job.id).where(Job.id == job_id).with_for_update(read=True, key_share=True)
+        )
+    model = JobItem if item_id else Job
+    row_id = item_id or job_id
     owned = session.execute(
         select(model.id)
         .where(model.id == row_id, model.status == Status.RUNNING, model.attempts == attempt)
@@ -43,7 +52,7 @@ def _lock_owned(session: Session, row_id: uuid.UUID, item: bool, attempt: int) -
 def apply_once(
     session: Session, job_id: uuid.UUID, item_id: uuid.UUID | None, attempt: int
 ) -> Applied:
-    if not _lock_owned(session, item_id or job_id, item_id is not None, attempt):
+    if not _lock_owned(session, job_id, item_id, attempt):
         return Applied.NOT_OURS
     same_row = (Effect.job_id == job_id) & (
         Effect.item_id == item_id if item_id else Effect.item_id.is_(None)

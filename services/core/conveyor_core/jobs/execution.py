@@ -95,6 +95,8 @@ def finalize(session: Session, job_id: uuid.UUID) -> Job | None:
 def retry_later(
     session: Session, target: Target, task_id: str, *, delay_seconds: float, error: dict[str, Any]
 ) -> Recorded | None:
+    if target.item_id is not None:
+        repository.lock_job_for_items(session, target.job_id)
     if not repository.schedule_retry(
         session, target.model, target.row_id, task_id, delay_seconds=delay_seconds, error=error
     ):

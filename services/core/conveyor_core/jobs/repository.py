@@ -179,13 +179,22 @@ def mark_deliveries_published(session: Session, deliveries: list[Delivery]) -> N
 
 # The fan-out hot path: one prepared statement per step, each moving the job's counters in the
 # same statement as the item (data-modifying CTEs), so a claim or an outcome is one round trip.
+#
+# Lock order: a transaction that changes a job and its items locks the job's row first (see
+# ``lock_job_for_items``). Cancel, retry and reset-stuck lock the job and then update its
+# items; if an item's statement locked the item first and then waited for the job, the two
+# would deadlock. So the first step of each statement below locks the job (``locked``), and the
+# item's update does not start before it: its WHERE clause waits on that lock.
 _CLAIM_ITEM = text("""
-WITH claimed AS (
+WITH locked AS (
+    SELECT id, params FROM jobs WHERE id = :job_id FOR NO KEY UPDATE
+), claimed AS (
     UPDATE job_items
     SET status = 'running', attempts = attempts + 1, deliveries = deliveries + 1,
         celery_task_id = :task_id, started_at = coalesce(started_at, now()),
         heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => :lease)
-    WHERE id = :item_id AND status = 'queued' AND due_at <= now()
+    WHERE id = :item_id AND job_id = (SELECT id FROM locked)
+      AND status = 'queued' AND due_at <= now()
     RETURNING attempts, params
 ), moved AS (
     UPDATE jobs SET queued_items = queued_items - 1, running_items = running_items + 1
@@ -199,11 +208,14 @@ SELECT claimed.attempts, claimed.params, moved.job_params FROM claimed, moved
 def _finish_item_statement(counter: str) -> TextClause:
     # ``counter`` is one of the job's own column names (progress.COUNTER), never input
     statement = f"""
-WITH finished AS (
+WITH locked AS (
+    SELECT id FROM jobs WHERE id = :job_id FOR NO KEY UPDATE
+), finished AS (
     UPDATE job_items
     SET status = :status, result = :result, error = :error, deliveries = 0,
         finished_at = now(), lease_expires_at = NULL
-    WHERE id = :item_id AND status = 'running' AND celery_task_id = :task_id
+    WHERE id = :item_id AND job_id = (SELECT id FROM locked)
+      AND status = 'running' AND celery_task_id = :task_id
     RETURNING id
 )
 UPDATE jobs SET running_items = running_items - 1, {counter} = {counter} + 1
@@ -220,6 +232,14 @@ _FINISH_ITEM: dict[Status, TextClause] = {
     for status, column in progress.COUNTER.items()
     if status not in (Status.QUEUED, Status.RUNNING)
 }
+
+
+def lock_job_for_items(session: Session, job_id: uuid.UUID) -> None:
+    """Lock a job's row before changing its items and then its counters (the lock order above).
+
+    ``FOR NO KEY UPDATE``, the lock a counter update takes anyway, so taking it early costs
+    nothing and never needs an upgrade."""
+    session.execute(select(Job.id).where(Job.id == job_id).with_for_update(key_share=True))
 
 
 def claim_item(

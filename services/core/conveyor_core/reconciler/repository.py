@@ -11,6 +11,7 @@ from sqlalchemy import Case, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from conveyor_core.jobs import progress
+from conveyor_core.jobs import repository as jobs_repository
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job, JobItem
 from conveyor_core.publishing import Delivery
@@ -107,32 +108,47 @@ def unpublished_items(session: Session, thresholds: Thresholds) -> list[Delivery
 
 def release_expired_item_leases(session: Session, limit: int) -> tuple[int, int, list[Job]]:
     """Items whose heartbeat stopped: requeued, or dead-lettered after ``max_deliveries``
-    deaths, moving their job's counters. Returns (requeued, dead-lettered, finalized jobs)."""
+    deaths, moving their job's counters. Returns (requeued, dead-lettered, finalized jobs).
+
+    Each job's row is locked before its items (the lock order of ``jobs.repository``), jobs in
+    id order so two reconcilers never wait on each other in a cycle; an item is changed only if
+    it is still expired once its job is locked."""
     expired = session.execute(
-        select(JobItem.id, JobItem.job_id, JobItem.deliveries, Job.queue)
+        select(JobItem.id, JobItem.job_id, Job.queue)
         .join(Job, Job.id == JobItem.job_id)
         .where(JobItem.status == Status.RUNNING, JobItem.lease_expires_at < func.now())
+        .order_by(JobItem.job_id)
         .limit(limit)
-        .with_for_update(of=JobItem, skip_locked=True)
     ).all()
     requeued = dead = 0
     finalized: list[Job] = []
+    locked: set[uuid.UUID] = set()
     for row in expired:
-        poisoned = row.deliveries >= policy_for(Queue(row.queue)).max_deliveries
-        target = Status.DEAD_LETTERED if poisoned else Status.QUEUED
-        session.execute(
+        if row.job_id not in locked:
+            jobs_repository.lock_job_for_items(session, row.job_id)
+            locked.add(row.job_id)
+        max_deliveries = policy_for(Queue(row.queue)).max_deliveries
+        poisoned = JobItem.deliveries >= max_deliveries
+        target = session.scalar(
             update(JobItem)
-            .where(JobItem.id == row.id)
+            .where(
+                JobItem.id == row.id,
+                JobItem.status == Status.RUNNING,
+                JobItem.lease_expires_at < func.now(),
+            )
             .values(
-                status=target,
+                status=case((poisoned, Status.DEAD_LETTERED.value), else_=Status.QUEUED.value),
                 published_at=None,
                 lease_expires_at=None,
-                finished_at=func.now() if poisoned else None,
-                error=_dead_letter_error(JobItem) if poisoned else JobItem.error,
+                finished_at=case((poisoned, func.now()), else_=None),
+                error=case((poisoned, _dead_letter_error(JobItem)), else_=JobItem.error),
             )
+            .returning(JobItem.status)
         )
-        progress.shift(session, row.job_id, Status.RUNNING, target)
-        if poisoned:
+        if target is None:  # its execution came back, or someone reset it, meanwhile
+            continue
+        progress.shift(session, row.job_id, Status.RUNNING, Status(target))
+        if target == Status.DEAD_LETTERED:
             dead += 1
             job = progress.finalize_if_done(session, row.job_id)
             if job is not None:

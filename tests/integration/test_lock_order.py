@@ -1,0 +1,99 @@
+"""A job's row is locked before its items, by an item's claim or outcome as by cancel.
+
+Each test holds a cancel's lock on the job, lets a worker's statement for one item start and
+wait, then finishes the cancel. Were the worker to lock the item first, the cancel would wait
+for the item while the worker waits for the job, and PostgreSQL would abort one of them with
+a deadlock; here the worker waits, then finds its item cancelled and records nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from conveyor_core.db.engine import transaction
+from conveyor_core.jobs import execution, lifecycle
+from conveyor_core.jobs.execution import Target
+from conveyor_core.jobs.states import Status
+from conveyor_core.models import JobItem
+from tests.integration.test_finalization import running_fanout
+from tests.waiting import job_row, until
+
+TASK = "worker-task"
+
+
+def _item_ids(sessions: sessionmaker[Session], job_id: uuid.UUID) -> list[uuid.UUID]:
+    with sessions() as session:
+        return list(session.scalars(select(JobItem.id).where(JobItem.job_id == job_id)))
+
+
+def _claim(session: Session, target: Target) -> Any:
+    return execution.claim(session, target, TASK, 30)
+
+
+def _finish(session: Session, target: Target) -> Any:
+    return execution.finish(session, target, TASK, Status.SUCCEEDED, result={})
+
+
+def _retry_later(session: Session, target: Target) -> Any:
+    return execution.retry_later(session, target, TASK, delay_seconds=1, error={"type": "X"})
+
+
+def _waiting_on_a_lock(sessions: sessionmaker[Session]) -> bool:
+    with sessions() as session:
+        waiting = session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+        return bool(waiting)
+
+
+@pytest.mark.parametrize(
+    ("step", "claimed_first"),
+    [(_claim, False), (_finish, True), (_retry_later, True)],
+    ids=["claim", "finish", "retry_later"],
+)
+def test_an_item_step_waits_for_a_cancel_instead_of_deadlocking(
+    sessions: sessionmaker[Session],
+    make_tenant: uuid.UUID,
+    step: Callable[[Session, Target], Any],
+    claimed_first: bool,
+) -> None:
+    job_id = running_fanout(sessions, make_tenant)
+    target = Target(job_id, _item_ids(sessions, job_id)[0])
+    if claimed_first:
+        with transaction(sessions) as session:
+            assert _claim(session, target) is not None
+
+    outcome: dict[str, Any] = {}
+
+    def worker() -> None:
+        try:
+            with transaction(sessions) as session:
+                outcome["value"] = step(session, target)
+        except Exception as exc:
+            outcome["error"] = exc
+
+    with transaction(sessions) as cancelling:
+        lifecycle.locked_job(cancelling, make_tenant, job_id)
+        thread = threading.Thread(target=worker)
+        thread.start()
+        until(lambda: _waiting_on_a_lock(sessions), timeout=10, what="the worker to wait")
+        cancelled = lifecycle.cancel(cancelling, make_tenant, job_id)
+    thread.join(timeout=30)
+
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["value"] is None  # the item was cancelled under it
+    assert cancelled.job.status == Status.CANCELLED
+    assert job_row(sessions, job_id).status == Status.CANCELLED
+    with sessions() as session:
+        statuses = set(session.scalars(select(JobItem.status).where(JobItem.job_id == job_id)))
+    assert statuses == {Status.CANCELLED}
