@@ -12,9 +12,11 @@ from pathlib import Path
 import redis
 from fastapi.testclient import TestClient
 
+from bench.cpu import Meter
 from bench.stack import backing_services, settings_for
 from conveyor_api.main import create_app
 from conveyor_cli.devstack import commands
+from conveyor_cli.devstack.backing import BackingServices
 from conveyor_core.auth.service import create_key
 from conveyor_core.db.engine import make_engine, make_sessionmaker, transaction
 from conveyor_core.models import Job
@@ -35,7 +37,22 @@ def _worker(name: str, app: str, env: dict[str, str], logs: Path) -> processes.R
     return running
 
 
-def raw_celery_seconds(env: dict[str, str], logs: Path) -> float:
+def _meter(worker: processes.Running, services: BackingServices) -> Meter:
+    trees = {
+        "worker parent": (worker.process.pid, False),
+        "worker (all)": (worker.process.pid, True),
+    }
+    if services.postgres is not None and services.postgres.process is not None:
+        trees["postgresql"] = (services.postgres.process.pid, True)
+    if services.redis is not None and services.redis.process is not None:
+        trees["redis"] = (services.redis.process.pid, True)
+    trees["bench (api, publisher)"] = (os.getpid(), False)
+    return Meter(trees)
+
+
+def raw_celery_seconds(
+    env: dict[str, str], logs: Path, services: BackingServices
+) -> tuple[float, dict[str, float]]:
     os.environ["REDIS_URL"] = env["REDIS_URL"]  # the baseline app reads it when imported
     from bench import raw_celery
 
@@ -45,16 +62,20 @@ def raw_celery_seconds(env: dict[str, str], logs: Path) -> float:
         client.delete(raw_celery.COUNTER_KEY)
         publisher = Publisher(raw_celery.app)
         deliveries = [Delivery("bench.noop", "default", 5, uuid.uuid4()) for _ in range(ITEMS)]
+        meter = _meter(worker, services)
+        meter.start()
         started = time.perf_counter()
         publisher.publish_many(deliveries)
         while int(client.get(raw_celery.COUNTER_KEY) or 0) < ITEMS:
             time.sleep(POLL_SECONDS)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, meter.stop()
     finally:
         worker.stop()
 
 
-def conveyor_seconds(env: dict[str, str], logs: Path) -> float:
+def conveyor_seconds(
+    env: dict[str, str], logs: Path, services: BackingServices
+) -> tuple[float, dict[str, float]]:
     settings = settings_for(env)
     sessions = make_sessionmaker(make_engine(settings, "conveyor.bench"))
     with transaction(sessions) as session:
@@ -62,6 +83,8 @@ def conveyor_seconds(env: dict[str, str], logs: Path) -> float:
     worker = _worker("conveyor", "conveyor_worker.app", env, logs)
     try:
         with TestClient(create_app(settings)) as api:
+            meter = _meter(worker, services)
+            meter.start()
             started = time.perf_counter()
             job = api.post(
                 "/api/v1/jobs",
@@ -75,19 +98,20 @@ def conveyor_seconds(env: dict[str, str], logs: Path) -> float:
                         break
                 time.sleep(POLL_SECONDS)
             elapsed = time.perf_counter() - started
+            spent = meter.stop()
         assert row.status == "succeeded", row.status
-        return elapsed
+        return elapsed, spent
     finally:
         worker.stop()
 
 
 def main() -> None:
-    with backing_services() as (_, env, scratch):
+    with backing_services() as (services, env, scratch):
         env = {**env, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), *sys.path])}
         logs = scratch / "logs"
         logs.mkdir()
-        raw = raw_celery_seconds(env, logs)
-        ours = conveyor_seconds(env, logs)
+        raw, raw_cpu = raw_celery_seconds(env, logs, services)
+        ours, our_cpu = conveyor_seconds(env, logs, services)
     ratio = ours / raw
     print(f"items={ITEMS} worker concurrency={CONCURRENCY} (prefork, acks_late, prefetch 1)")
     print(
@@ -97,3 +121,7 @@ def main() -> None:
         f"conveyor, diag.fanout POST -> finalized:     {ours:8.2f} s ({ITEMS / ours:7.0f} items/s)"
     )
     print(f"ratio conveyor/raw: {ratio:.2f} (target <= {TARGET_RATIO})")
+    print("CPU per item, ms            raw celery   conveyor")
+    for tree in our_cpu:
+        raw_ms, our_ms = (1000 * spent.get(tree, 0) / ITEMS for spent in (raw_cpu, our_cpu))
+        print(f"  {tree:<24} {raw_ms:10.2f} {our_ms:10.2f}")

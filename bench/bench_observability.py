@@ -2,9 +2,11 @@
 
 The same number of echo jobs waits in the queue before a worker starts; the clock runs from the
 worker's ready probe to the last row finished. "On" serves metrics and exports every span to a
-local OTLP/HTTP receiver; "off" disables both. Each round runs both, in alternating order so
-drift hits both alike; the figure is the median of the rounds' on/off ratios (on a shared
-machine single rounds vary a lot). Target: overhead at most 10 %.
+local OTLP/HTTP receiver; "off" disables both. Each round runs every mode, in alternating order
+so drift hits them alike; the figure is the median of the rounds' ratios to "off" (on a shared
+machine single rounds vary a lot). Beside throughput, the CPU time the worker's processes spent
+per job: what observability costs, whatever else the machine is doing. Target: overhead at
+most 10 %.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import os
 import signal
 import statistics
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.cpu import tree_seconds
 from bench.stack import backing_services, settings_for
 from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.ports import free_port
@@ -64,7 +68,13 @@ def _finished(sessions: sessionmaker[Session]) -> int:
         )
 
 
-def _round(env: dict[str, str], logs: Path, sessions: sessionmaker[Session], name: str) -> float:
+@dataclass(frozen=True)
+class Measured:
+    jobs_per_second: float
+    cpu_ms_per_job: float
+
+
+def _round(env: dict[str, str], logs: Path, sessions: sessionmaker[Session], name: str) -> Measured:
     settings = settings_for(env)
     with transaction(sessions) as session:
         session.execute(delete(Job))
@@ -77,10 +87,11 @@ def _round(env: dict[str, str], logs: Path, sessions: sessionmaker[Session], nam
         # the consumer's ready probe: logs stay at WARNING so they cost both modes little
         ready = ready_file(settings.model_copy(update={"probe_dir": str(probes)}))
         until(ready.exists, 60, "the worker to be ready")
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), tree_seconds(worker.process.pid)
         while _finished(sessions) < JOBS_PER_ROUND:
             time.sleep(0.05)
-        return JOBS_PER_ROUND / (time.monotonic() - started)
+        elapsed, cpu = time.monotonic() - started, tree_seconds(worker.process.pid) - cpu_started
+        return Measured(JOBS_PER_ROUND / elapsed, 1000 * cpu / JOBS_PER_ROUND)
     finally:
         worker.stop(signal.SIGTERM)
 
@@ -101,14 +112,14 @@ def main() -> None:
         sampled = {**on, "OTEL_TRACES_SAMPLER": "parentbased_traceidratio"}
         sampled["OTEL_TRACES_SAMPLER_ARG"] = str(SAMPLED_RATIO)
         modes = {"off": off, "metrics": metrics_only, "sampled": sampled, "on": on}
-        rates: dict[str, list[float]] = {mode: [] for mode in modes}
+        rounds: dict[str, list[Measured]] = {mode: [] for mode in modes}
         for n in range(ROUNDS):
             order = list(modes.items())
             for mode, mode_env in order if n % 2 == 0 else reversed(order):
-                rates[mode].append(_round(mode_env, logs, sessions, f"bench-{mode}-{n}"))
+                rounds[mode].append(_round(mode_env, logs, sessions, f"bench-{mode}-{n}"))
         engine.dispose()
         exports = receiver.requests
-    _report(rates, exports)
+    _report(rounds, exports)
 
 
 LABELS = {
@@ -119,19 +130,31 @@ LABELS = {
 }
 
 
-def _report(rates: dict[str, list[float]], exports: int) -> None:
+def _report(rounds: dict[str, list[Measured]], exports: int) -> None:
     print(f"jobs per round: {JOBS_PER_ROUND}, worker concurrency {CONCURRENCY}, rounds {ROUNDS}")
+    rates = {mode: [m.jobs_per_second for m in measured] for mode, measured in rounds.items()}
+    cpu = {mode: [m.cpu_ms_per_job for m in measured] for mode, measured in rounds.items()}
     for mode, label in LABELS.items():
-        ratio = statistics.median(a / b for a, b in zip(rates[mode], rates["off"], strict=True))
         print(
             f"{label:>28}: {statistics.median(rates[mode]):6.1f} jobs/s median, "
-            f"ratio to off {ratio:.3f} (rounds: {_fmt(rates[mode])})"
+            f"ratio to off {_median_ratio(rates[mode], rates['off']):.3f} "
+            f"(rounds: {_fmt(rates[mode])}); "
+            f"worker CPU {statistics.median(cpu[mode]):.2f} ms/job, "
+            f"ratio to off {_median_ratio(cpu[mode], cpu['off']):.3f}"
         )
-    ratio = statistics.median(a / b for a, b in zip(rates["on"], rates["off"], strict=True))
-    print(f"on/off ratio (median of rounds): {ratio:.3f}; overhead {1 - ratio:.1%} (target <= 10%)")
+    ratio = _median_ratio(rates["on"], rates["off"])
+    cost = _median_ratio(cpu["on"], cpu["off"])
+    print(
+        f"on/off throughput ratio (median of rounds): {ratio:.3f}, overhead {1 - ratio:.1%}; "
+        f"worker CPU per job on/off: {cost:.3f} (target: overhead <= 10%)"
+    )
     print(f"OTLP export requests received while on: {exports}")
     if 1 - ratio > TARGET_OVERHEAD:
         print("WARNING: overhead above target")
+
+
+def _median_ratio(values: list[float], baseline: list[float]) -> float:
+    return statistics.median(a / b for a, b in zip(values, baseline, strict=True))
 
 
 def _fmt(values: list[float]) -> str:
