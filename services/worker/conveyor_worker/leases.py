@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import repository
 from conveyor_core.jobs.execution import Target
 from conveyor_worker.resources import Resources, resources
@@ -66,9 +65,9 @@ class LeaseKeeper:
     def _renew(self, lease: Lease) -> None:
         settings = self._res.settings
         try:
-            with transaction(self._res.statements) as session:
+            with self._res.statements.connect() as connection:
                 ours = repository.heartbeat(
-                    session,
+                    connection,
                     lease.target.model,
                     lease.target.row_id,
                     lease.task_id,

@@ -18,7 +18,8 @@ from conveyor_core.db.engine import make_engine, make_sessionmaker
 from conveyor_core.publishing import Publisher
 from conveyor_core.settings import Settings, get_settings
 
-WORKER_DB_POOL_SIZE = 3  # the task, its heartbeat thread, and one spare
+TRANSACTIONS_POOL_SIZE = 1  # the task's multi-statement steps
+STATEMENTS_POOL_SIZE = 2  # the task's claim and outcome, and the lease-keeping thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +27,9 @@ class Resources:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    # for single statements (claims, outcomes, heartbeats): no BEGIN/COMMIT round trips
-    statements: sessionmaker[Session]
+    # for single statements (claims, outcomes, heartbeats): an autocommit engine of its own,
+    # used through bare connections: no BEGIN/COMMIT round trips and no session to build
+    statements: Engine
     publisher: Publisher
     redis: redis.Redis
 
@@ -37,22 +39,15 @@ def _for_process(pid: int) -> Resources:
     from conveyor_worker.app import app
 
     settings = get_settings()
+    name = f"conveyor.worker.{settings.worker_pool}"
     # no pre-ping: the runtime retries its claim once on a dropped connection instead
-    engine = make_engine(
-        settings,
-        f"conveyor.worker.{settings.worker_pool}",
-        pool_size=WORKER_DB_POOL_SIZE,
-        pre_ping=False,
+    engine = make_engine(settings, name, pool_size=TRANSACTIONS_POOL_SIZE, pre_ping=False)
+    statements = make_engine(
+        settings, name, pool_size=STATEMENTS_POOL_SIZE, pre_ping=False, autocommit=True
     )
     client = redis.Redis.from_url(settings.redis_dsn, socket_timeout=5, socket_connect_timeout=2)
-    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
     return Resources(
-        settings,
-        engine,
-        make_sessionmaker(engine),
-        make_sessionmaker(autocommit),
-        Publisher(app),
-        client,
+        settings, engine, make_sessionmaker(engine), statements, Publisher(app), client
     )
 
 
@@ -64,5 +59,6 @@ def dispose() -> None:
     if _for_process.cache_info().currsize:
         current = resources()
         current.engine.dispose()
+        current.statements.dispose()
         current.redis.close()
     _for_process.cache_clear()

@@ -117,7 +117,8 @@ def run(
         run_.report(Outcome.IGNORED)
         return
     run_.log = run_.log.bind(attempt=claimed.attempts)
-    run_.log.info("task started")
+    # an item's start is DEBUG: a fan-out of thousands logs each item's outcome, not twice
+    (run_.log.debug if item_id else run_.log.info)("task started")
     if isinstance(implementation, FanOut) and item_id is None:
         _orchestrate(run_, implementation, claimed)
     else:
@@ -129,8 +130,8 @@ def _claim(res: Resources, target: Target, task_id: str) -> Claimed | None:
     database restarted): nothing ran yet, so trying again is safe."""
     for attempt in (1, 2):
         try:
-            with transaction(res.statements) as session:
-                return execution.claim(session, target, task_id, res.settings.lease_seconds)
+            with res.statements.connect() as connection:
+                return execution.claim(connection, target, task_id, res.settings.lease_seconds)
         except DBAPIError as error:
             if not error.connection_invalidated or attempt == 2:
                 raise
@@ -159,9 +160,9 @@ def _execute(run_: Execution, implementation: Implementation | FanOut, claimed: 
             outcome = _record_failure(run_, claimed.attempts, exc)
             run_.report(outcome, time.monotonic() - started, type(exc).__name__)
             return
-    with transaction(run_.res.statements) as session:
+    with run_.res.statements.connect() as connection:
         recorded = execution.finish(
-            session, run_.target, run_.task_id, Status.SUCCEEDED, result=result
+            connection, run_.target, run_.task_id, Status.SUCCEEDED, result=result
         )
     run_.settle(recorded)
     run_.log.info("task succeeded" if recorded else "outcome dropped: row no longer ours")

@@ -16,6 +16,7 @@ from opentelemetry import trace
 from conveyor_core.observability.tracing import (
     configure_tracing,
     connect_celery,
+    preload,
     shutdown_tracing,
 )
 from conveyor_worker.outcomes import Outcome, task_outcome
@@ -25,11 +26,16 @@ SERVICE_NAME = "conveyor-worker"
 
 def connect() -> None:
     connect_celery()
+    signals.worker_init.connect(_preload, weak=False)
     signals.worker_process_init.connect(_process_init, weak=False)
     signals.worker_process_shutdown.connect(_process_shutdown, weak=False)
     task_outcome.connect(_mark_outcome, weak=False)
     signals.task_prerun.connect(_bind_log_context, weak=False)
     signals.task_postrun.connect(_clear_log_context, weak=False)
+
+
+def _preload(**_: Any) -> None:
+    preload()
 
 
 def _process_init(**_: Any) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.settings import Settings
 
 SYNC_DRIVER = "postgresql+psycopg"
+
+# what a single-statement step runs on: a session, or a connection of an autocommit engine
+Executor = Session | Connection
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -27,14 +30,19 @@ def make_engine(
     *,
     pool_size: int | None = None,
     pre_ping: bool = True,
+    autocommit: bool = False,
 ) -> Engine:
     """``pre_ping`` costs a round trip per checkout; hot paths that retry a statement on a
-    dropped connection themselves turn it off."""
+    dropped connection themselves turn it off. An ``autocommit`` engine's statements commit
+    one by one, with no BEGIN/COMMIT round trips: for steps that are one statement."""
+    # set as each connection opens, not per checkout (as execution_options would)
+    isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     return create_engine(
         sqlalchemy_url(settings.database_dsn),
         pool_size=pool_size or settings.db_pool_size,
         pool_pre_ping=pre_ping,
         connect_args={"application_name": application_name, "connect_timeout": 5},
+        **isolation,
     )
 
 

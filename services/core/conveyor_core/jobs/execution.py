@@ -1,7 +1,8 @@
 """The transactional steps of one execution, for a plain job or one item of a fan-out job.
 
 A claim or an item's outcome is one statement that also moves the job's counters (items are
-the hot path of a fan-out), so it may run in autocommit. The outcome that ends the last item
+the hot path of a fan-out), so it may run on an autocommit connection; a plain job's steps take
+ORM rows, through a session over that connection. The outcome that ends the last item
 says so, and the caller then finalizes the job in a transaction of its own; the guard in
 ``progress.finalize_if_done`` makes that happen exactly once, and the reconciler finalizes a job
 whose finisher died in between.
@@ -10,12 +11,15 @@ whose finisher died in between.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
+from conveyor_core.db.engine import Executor
 from conveyor_core.jobs import events, progress, repository
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job, JobItem
@@ -45,11 +49,23 @@ class Claimed:
     job: Job | None = None  # the claimed row, for a job's own execution
 
 
-def claim(session: Session, target: Target, task_id: str, lease_seconds: float) -> Claimed | None:
+@contextmanager
+def _orm(executor: Executor) -> Iterator[Session]:
+    """A session for statements that return ORM rows: the given one, or one over the given
+    connection (whose statements commit by themselves)."""
+    if isinstance(executor, Session):
+        yield executor
+        return
+    with Session(executor, expire_on_commit=False) as session:
+        yield session
+
+
+def claim(executor: Executor, target: Target, task_id: str, lease_seconds: float) -> Claimed | None:
     if target.item_id is not None:
-        row = repository.claim_item(session, target.job_id, target.item_id, task_id, lease_seconds)
+        row = repository.claim_item(executor, target.job_id, target.item_id, task_id, lease_seconds)
         return None if row is None else Claimed(row.attempts, row.job_params, row.params)
-    job = repository.claim(session, Job, target.job_id, task_id, lease_seconds)
+    with _orm(executor) as session:
+        job = repository.claim(session, Job, target.job_id, task_id, lease_seconds)
     assert job is None or isinstance(job, Job)
     return None if job is None else Claimed(job.attempts, job.params, job=job)
 
@@ -64,7 +80,7 @@ class Recorded:
 
 
 def finish(
-    session: Session,
+    executor: Executor,
     target: Target,
     task_id: str,
     status: Status,
@@ -74,13 +90,14 @@ def finish(
 ) -> Recorded | None:
     """Record the outcome; ``None`` when the row was no longer ours (cancelled, taken over)."""
     if target.item_id is None:
-        if not repository.finish(
-            session, Job, target.job_id, task_id, status, result=result, error=error
-        ):
-            return None
-        return Recorded(session.get(Job, target.job_id, populate_existing=True))
+        with _orm(executor) as session:
+            finished = repository.finish(
+                session, Job, target.job_id, task_id, status, result=result, error=error
+            )
+        assert finished is None or isinstance(finished, Job)
+        return None if finished is None else Recorded(finished)
     job = repository.finish_item(
-        session, target.job_id, target.item_id, task_id, status, result=result, error=error
+        executor, target.job_id, target.item_id, task_id, status, result=result, error=error
     )
     if job is None:
         return None

@@ -10,6 +10,7 @@ from sqlalchemy import TextClause, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 
+from conveyor_core.db.engine import Executor
 from conveyor_core.jobs import progress
 from conveyor_core.jobs.states import Status, sources_of
 from conveyor_core.models import Job, JobItem
@@ -99,9 +100,9 @@ def _owned(model: Row, row_id: uuid.UUID, task_id: str) -> Any:
 
 
 def heartbeat(
-    session: Session, model: Row, row_id: uuid.UUID, task_id: str, lease_seconds: float
+    executor: Executor, model: Row, row_id: uuid.UUID, task_id: str, lease_seconds: float
 ) -> bool:
-    result = session.execute(
+    result = executor.execute(
         update(model)
         .where(_owned(model, row_id, task_id))
         .values(heartbeat_at=func.now(), lease_expires_at=_now_plus(lease_seconds))
@@ -118,9 +119,10 @@ def finish(
     *,
     result: dict[str, Any] | None = None,
     error: dict[str, Any] | None = None,
-) -> bool:
-    """Record the outcome of this execution; ``False`` when the row is no longer ours."""
-    outcome = session.execute(
+) -> Job | JobItem | None:
+    """Record the outcome of this execution; returns the row as it now stands, or ``None``
+    when it is no longer ours."""
+    statement = (
         update(model)
         .where(_owned(model, row_id, task_id))
         .values(
@@ -131,8 +133,10 @@ def finish(
             finished_at=func.now(),
             lease_expires_at=None,
         )
+        .returning(model)
     )
-    return bool(outcome.rowcount)  # type: ignore[attr-defined]
+    row = session.scalars(statement, execution_options={"populate_existing": True})
+    return cast("Job | JobItem | None", row.one_or_none())
 
 
 def schedule_retry(
@@ -243,18 +247,18 @@ def lock_job_for_items(session: Session, job_id: uuid.UUID) -> None:
 
 
 def claim_item(
-    session: Session, job_id: uuid.UUID, item_id: uuid.UUID, task_id: str, lease_seconds: float
+    executor: Executor, job_id: uuid.UUID, item_id: uuid.UUID, task_id: str, lease_seconds: float
 ) -> Any:
     """Claim a queued item and move its job's counters in one statement; returns the item's
     attempts and params with the job's params, or ``None``."""
-    return session.execute(
+    return executor.execute(
         _CLAIM_ITEM,
         {"job_id": job_id, "item_id": item_id, "task_id": task_id, "lease": lease_seconds},
     ).one_or_none()
 
 
 def finish_item(
-    session: Session,
+    executor: Executor,
     job_id: uuid.UUID,
     item_id: uuid.UUID,
     task_id: str,
@@ -265,7 +269,7 @@ def finish_item(
 ) -> Any:
     """Record an item's outcome and move its job's counters in one statement; returns the
     job's progress columns, or ``None`` when the item was no longer this execution's."""
-    return session.execute(
+    return executor.execute(
         _FINISH_ITEM[status],
         {
             "job_id": job_id,

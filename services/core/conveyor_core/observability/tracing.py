@@ -51,6 +51,14 @@ def configure_tracing(service_name: str) -> TracerProvider | None:
     return provider
 
 
+def preload() -> None:
+    """Import the exporter and the instrumentation in a prefork worker's main process: the pool
+    processes it forks then share them, instead of each importing them as it starts."""
+    if tracing_enabled():
+        import opentelemetry.exporter.otlp.proto.http.trace_exporter
+        import opentelemetry.instrumentation.redis  # noqa: F401
+
+
 def _instrument_libraries() -> None:
     global _instrumented
     if _instrumented:
