@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from opentelemetry.sdk import environment_variables as otel_variables
+
 from conveyor_core.queues import Queue, redis_keys
 from conveyor_core.settings import Settings
 from tests.chart import keda, rendering
@@ -159,13 +161,43 @@ def test_worker_liveness_reads_probe_files_not_the_broker(manifests: list[Manife
         assert "inspect" not in live
 
 
+def _config(manifests: list[Manifest]) -> dict[str, str]:
+    (config,) = (
+        c
+        for c in rendering.of_kind(manifests, "ConfigMap")
+        if c["metadata"]["labels"]["app.kubernetes.io/component"] == "config"
+    )
+    return dict(config["data"])
+
+
 def test_config_keys_are_settings_the_code_reads(manifests: list[Manifest]) -> None:
     fields = {f"CONVEYOR_{name.upper()}" for name in Settings.model_fields}
-    for config in rendering.of_kind(manifests, "ConfigMap"):
-        if config["metadata"]["labels"]["app.kubernetes.io/component"] != "config":
-            continue
-        unknown = set(config["data"]) - fields
-        assert not unknown, f"settings the code does not read: {unknown}"
+    # the OpenTelemetry SDK's own variables (tracing.*)
+    fields |= {name for name in vars(otel_variables) if name.startswith("OTEL_")}
+    unknown = set(_config(manifests)) - fields
+    assert not unknown, f"settings the code does not read: {unknown}"
+
+
+def test_tracing_is_configured_with_a_sampler_and_an_open_egress_only_when_asked(
+    rendered: dict[str, list[Manifest]],
+) -> None:
+    traced, untraced = rendered["production-like"], rendered["minimal"]
+    config = _config(traced)
+    assert config["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http")
+    assert config["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio"
+    assert 0 < float(config["OTEL_TRACES_SAMPLER_ARG"]) < 1
+    assert not {key for key in _config(untraced) if key.startswith("OTEL_")}
+
+    def egress_ports(manifests: list[Manifest]) -> set[int]:
+        return {
+            port["port"]
+            for policy in rendering.of_kind(manifests, "NetworkPolicy")
+            for rule in policy["spec"].get("egress", [])
+            for port in rule.get("ports", [])
+        }
+
+    assert 4318 in egress_ports(traced)
+    assert 4318 not in egress_ports(untraced)
 
 
 def test_network_policies_admit_traffic_to_the_api_only(manifests: list[Manifest]) -> None:

@@ -82,6 +82,11 @@ CONVEYOR_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 CONVEYOR_LOG_FORMAT: {{ .Values.config.logFormat | quote }}
 CONVEYOR_BOOTSTRAP_TENANT: {{ .Values.config.bootstrapTenant | quote }}
 CONVEYOR_PROBE_DIR: "/tmp"
+{{- with .Values.tracing.endpoint }}
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
+OTEL_TRACES_SAMPLER: "parentbased_traceidratio"
+OTEL_TRACES_SAMPLER_ARG: {{ $.Values.tracing.sampleRatio | toString | quote }}
+{{- end }}
 {{- range $name, $value := .Values.config.extra }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}

@@ -15,4 +15,12 @@
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- if .Values.tracing.endpoint }}
+- ports:
+    - {port: {{ .Values.networkPolicy.tracing.port }}, protocol: TCP}
+  {{- with .Values.networkPolicy.tracing.to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
 {{- end }}

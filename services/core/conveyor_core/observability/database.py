@@ -11,6 +11,8 @@ from typing import Any
 from opentelemetry import trace
 from sqlalchemy import Engine, event
 
+from conveyor_core.observability.tracing import tracer
+
 STATEMENT_ATTRIBUTE_LIMIT = 2000  # statements carry no values; long ones are cut, not dropped
 _traced = False
 
@@ -30,7 +32,7 @@ def _before(conn: Any, cursor: Any, statement: str, params: Any, ctx: Any, many:
     if not trace.get_current_span().is_recording():
         return  # a statement outside any traced work (a heartbeat) would be a lone root trace
     operation = statement.lstrip().split(" ", 1)[0].upper()
-    span = trace.get_tracer(__name__).start_span(
+    span = tracer().start_span(
         f"{operation} {conn.engine.url.database}",
         kind=trace.SpanKind.CLIENT,
         attributes={

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import cache
 from typing import Any
 
 from celery import signals
@@ -81,7 +82,10 @@ def shutdown_tracing() -> None:
         _provider = None
 
 
+@cache
 def tracer() -> trace.Tracer:
+    """Conveyor's tracer, made once: before a provider is set it is a proxy that starts
+    recording when one is."""
     return trace.get_tracer(TRACER_NAME)
 
 
