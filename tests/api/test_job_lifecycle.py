@@ -87,6 +87,18 @@ def test_batch_refuses_more_than_ten_thousand(client: TestClient, auth: dict[str
     assert response.status_code in (413, 422)
 
 
+def test_batch_over_the_body_limit_gets_a_documented_413(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    jobs = [{"kind": "diag.echo", "params": {"message": "x" * 200}}] * 6_000  # over 1 MiB
+    response = client.post(f"{JOBS}:batch", json={"jobs": jobs}, headers=auth)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    documented = client.get("/openapi.json").json()["paths"][f"{JOBS}:batch"]["post"]
+    assert "413" in documented["responses"]
+    assert client.get(JOBS, headers=auth).json()["items"] == []
+
+
 def test_fifty_concurrent_identical_posts_make_one_job(
     client: TestClient, auth: dict[str, str]
 ) -> None:

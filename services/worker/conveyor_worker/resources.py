@@ -40,8 +40,10 @@ def _for_process(pid: int) -> Resources:
 
     settings = get_settings()
     name = f"conveyor.worker.{settings.worker_pool}"
-    # no pre-ping: the runtime retries its claim once on a dropped connection instead
-    engine = make_engine(settings, name, pool_size=TRANSACTIONS_POOL_SIZE, pre_ping=False)
+    # the transactional steps are off the hot path: a pre-ping spares them a connection that
+    # died with a database restart
+    engine = make_engine(settings, name, pool_size=TRANSACTIONS_POOL_SIZE)
+    # no pre-ping on the hot path: the runtime retries its claim once on a dropped connection
     statements = make_engine(
         settings, name, pool_size=STATEMENTS_POOL_SIZE, pre_ping=False, autocommit=True
     )

@@ -41,6 +41,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "no such job for this tenant"},
     422: {"model": ErrorResponse, "description": "invalid input"},
 }
+# every body is refused over CONVEYOR_MAX_REQUEST_BYTES (conveyor_api.limits)
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResponse, "description": "request body too large"},
+}
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "the job's state does not allow it"},
 }
@@ -68,7 +72,7 @@ def _request(body: JobCreate, idempotency_key: str | None = None) -> JobRequest:
         422: ERRORS[422],
         200: {"model": JobOut, "description": "an earlier request with this Idempotency-Key"},
         409: {"model": ErrorResponse, "description": "Idempotency-Key reused with another body"},
-        413: {"model": ErrorResponse, "description": "request body too large"},
+        **TOO_LARGE,
     },
 )
 def create_job(
@@ -94,7 +98,7 @@ def create_job(
     "/jobs:batch",
     status_code=201,
     response_model=JobList,
-    responses={**AUTH_ERRORS, 422: ERRORS[422]},
+    responses={**AUTH_ERRORS, 422: ERRORS[422], **TOO_LARGE},
 )
 def create_jobs(body: JobBatchCreate, principal: JobsWriter, res: ResourcesDep) -> JobList:
     """Create up to 10,000 jobs at once: all are valid and created, or none is."""
