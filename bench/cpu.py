@@ -31,7 +31,6 @@ class Meter:
     def __init__(self, trees: dict[str, tuple[int, bool]]) -> None:
         self._trees = trees  # name -> (pid, with descendants)
         self._started: dict[str, float] = {}
-        self.spent: dict[str, float] = {}
 
     def start(self) -> None:
         self._started = {
@@ -39,8 +38,7 @@ class Meter:
         }
 
     def stop(self) -> dict[str, float]:
-        self.spent = {
+        return {
             name: tree_seconds(pid, descendants=d) - self._started[name]
             for name, (pid, d) in self._trees.items()
         }
-        return self.spent
