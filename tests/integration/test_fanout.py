@@ -61,13 +61,18 @@ def test_thousand_items_with_ten_failures_fail_then_retry_only_those_and_succeed
     assert (done.succeeded_items, done.failed_items) == (1000, 0)
     assert done.finalized_at != finalized_at
     with sessions() as session:
-        attempts: dict[int, int] = dict(
-            session.execute(
-                select(JobItem.position, JobItem.attempts).where(JobItem.job_id == job["id"])
-            ).all()
-        )
+        rows = session.execute(
+            select(JobItem.position, JobItem.attempts, JobItem.started_at).where(
+                JobItem.job_id == job["id"]
+            )
+        ).all()
+    attempts = {position: count for position, count, _ in rows}
     assert {p for p, a in attempts.items() if a == 2} == set(failing)
     assert all(a == 1 for p, a in attempts.items() if p not in failing)
+    # a retried item's start (and so its duration in the summary) is its last execution's
+    assert finalized_at is not None
+    retried_starts = [started for p, _, started in rows if p in failing]
+    assert all(started is not None and started > finalized_at for started in retried_starts)
 
     assert client.post(f"{JOBS}/{job['id']}/retry", headers=auth).status_code == 409
 

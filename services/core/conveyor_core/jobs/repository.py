@@ -183,6 +183,8 @@ def mark_deliveries_published(session: Session, deliveries: list[Delivery]) -> N
 
 # The fan-out hot path: one prepared statement per step, each moving the job's counters in the
 # same statement as the item (data-modifying CTEs), so a claim or an outcome is one round trip.
+# An item's started_at is its latest execution's start (a job keeps its first): the finalizer's
+# item durations describe executions, not the wait before a retry.
 #
 # Lock order: a transaction that changes a job and its items locks the job's row first (see
 # ``lock_job_for_items``). Cancel, retry and reset-stuck lock the job and then update its
@@ -195,7 +197,7 @@ WITH locked AS (
 ), claimed AS (
     UPDATE job_items
     SET status = 'running', attempts = attempts + 1, deliveries = deliveries + 1,
-        celery_task_id = :task_id, started_at = coalesce(started_at, now()),
+        celery_task_id = :task_id, started_at = now(),
         heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => :lease)
     WHERE id = :item_id AND job_id = (SELECT id FROM locked)
       AND status = 'queued' AND due_at <= now()
