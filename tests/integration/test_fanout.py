@@ -98,6 +98,23 @@ def test_items_list_pages_through_every_item(
     assert failed.json() == {"items": [], "next_cursor": None}
 
 
+def test_an_item_logs_its_outcome_and_the_job_its_whole_lifecycle(
+    client: TestClient,
+    auth: dict[str, str],
+    worker: Running,
+    sessions: sessionmaker[Session],
+) -> None:
+    job = fanout(client, auth, items=5)
+    job_reaches(sessions, job["id"], "succeeded")
+    until(lambda: "job finalized" in worker.output(), what="the finalizer's line")
+    lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
+    events = [(line["event"], bool(line.get("item_id"))) for line in lines]
+    assert events.count(("task received", False)) == 1  # the job's own message
+    assert events.count(("task started", False)) == 1
+    assert events.count(("task succeeded", True)) == 5
+    assert ("task started", True) not in events  # an item's arrival and start are DEBUG
+
+
 def test_cancel_of_a_running_fanout_leaves_no_item_running(
     client: TestClient,
     auth: dict[str, str],

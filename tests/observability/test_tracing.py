@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_cli.devstack import commands
@@ -105,3 +106,41 @@ def _descends_from(
         if span.span_id == ancestor.span_id:
             return True
     return False
+
+
+def _item_statements(spans: list[ReceivedSpan], items: int) -> list[ReceivedSpan] | None:
+    by_id = {s.span_id: s for s in spans}
+    runs = [s for s in spans if s.name == "run diag.fanout" and s.parent_span_id in by_id]
+    statements = [
+        s
+        for s in spans
+        if "UPDATE job_items" in str(s.attributes.get("db.statement", ""))
+        and any(_descends_from(s, run, by_id) for run in runs)
+    ]
+    return statements if len(runs) == items and len(statements) == 2 * items else None
+
+
+def test_each_items_claim_and_outcome_are_statement_spans_of_its_task(
+    client: TestClient,
+    auth: dict[str, str],
+    start_worker: Callable[..., Running],
+    sessions: sessionmaker[Session],
+) -> None:
+    """Items claim and finish straight on the driver, past SQLAlchemy's events: still spans."""
+    items = 3
+    with otlp_receiver() as (endpoint, receiver):
+        start_worker(
+            queues="default",
+            extra_env={**_otel_env(endpoint), "CONVEYOR_METRICS_PORT": str(free_port())},
+        )
+        job = client.post(
+            "/api/v1/jobs", headers=auth, json={"kind": "diag.fanout", "params": {"items": items}}
+        )
+        assert job.status_code == 201
+        job_reaches(sessions, job.json()["id"], "succeeded")
+        statements = until(
+            lambda: _item_statements(receiver.snapshot(), items), what="the items' statements"
+        )
+    assert {s.attributes["db.system"] for s in statements} == {"postgresql"}
+    assert {s.attributes["db.operation"] for s in statements} == {"WITH"}
+    assert all(s.name.startswith("WITH ") for s in statements)

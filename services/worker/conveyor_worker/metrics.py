@@ -133,7 +133,12 @@ def _connect_main(settings: Settings) -> None:
 
     def received(request: Any = None, **_: Any) -> None:
         metrics().task_received.labels(request.name, _state.hostname, _queue_of(request)).inc()
-        log.info("task received", task_id=request.id, task=request.name, queue=_queue_of(request))
+        # like its start, an item's arrival is DEBUG: a fan-out of thousands logs each item's
+        # outcome, not three lines per item
+        item = (getattr(request, "kwargs", None) or {}).get("item_id")
+        (log.debug if item else log.info)(
+            "task received", task_id=request.id, task=request.name, queue=_queue_of(request)
+        )
 
     def revoked(sender: Any = None, request: Any = None, **kwargs: Any) -> None:
         name = getattr(sender, "name", None) or str(sender)

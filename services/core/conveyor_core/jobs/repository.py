@@ -6,10 +6,12 @@ import uuid
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import TextClause, bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from psycopg.types.json import Jsonb
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from conveyor_core.db import direct
 from conveyor_core.db.engine import Executor
 from conveyor_core.jobs import progress
 from conveyor_core.jobs.states import Status, sources_of
@@ -183,6 +185,7 @@ def mark_deliveries_published(session: Session, deliveries: list[Delivery]) -> N
 
 # The fan-out hot path: one prepared statement per step, each moving the job's counters in the
 # same statement as the item (data-modifying CTEs), so a claim or an outcome is one round trip.
+# They run straight on the driver (``direct``), with psycopg's placeholders.
 # An item's started_at is its latest execution's start (a job keeps its first): the finalizer's
 # item durations describe executions, not the wait before a retry.
 #
@@ -191,49 +194,46 @@ def mark_deliveries_published(session: Session, deliveries: list[Delivery]) -> N
 # items; if an item's statement locked the item first and then waited for the job, the two
 # would deadlock. So the first step of each statement below locks the job (``locked``), and the
 # item's update does not start before it: its WHERE clause waits on that lock.
-_CLAIM_ITEM = text("""
+_CLAIM_ITEM = """
 WITH locked AS (
-    SELECT id, params FROM jobs WHERE id = :job_id FOR NO KEY UPDATE
+    SELECT id, params FROM jobs WHERE id = %(job_id)s FOR NO KEY UPDATE
 ), claimed AS (
     UPDATE job_items
     SET status = 'running', attempts = attempts + 1, deliveries = deliveries + 1,
-        celery_task_id = :task_id, started_at = now(),
-        heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => :lease)
-    WHERE id = :item_id AND job_id = (SELECT id FROM locked)
+        celery_task_id = %(task_id)s, started_at = now(),
+        heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => %(lease)s)
+    WHERE id = %(item_id)s AND job_id = (SELECT id FROM locked)
       AND status = 'queued' AND due_at <= now()
     RETURNING attempts, params
 ), moved AS (
     UPDATE jobs SET queued_items = queued_items - 1, running_items = running_items + 1
-    WHERE id = :job_id AND EXISTS (SELECT 1 FROM claimed)
+    WHERE id = %(job_id)s AND EXISTS (SELECT 1 FROM claimed)
     RETURNING params AS job_params
 )
 SELECT claimed.attempts, claimed.params, moved.job_params FROM claimed, moved
-""")
+"""
 
 
-def _finish_item_statement(counter: str) -> TextClause:
+def _finish_item_statement(counter: str) -> str:
     # ``counter`` is one of the job's own column names (progress.COUNTER), never input
-    statement = f"""
+    return f"""
 WITH locked AS (
-    SELECT id FROM jobs WHERE id = :job_id FOR NO KEY UPDATE
+    SELECT id FROM jobs WHERE id = %(job_id)s FOR NO KEY UPDATE
 ), finished AS (
     UPDATE job_items
-    SET status = :status, result = :result, error = :error, deliveries = 0,
+    SET status = %(status)s, result = %(result)s, error = %(error)s, deliveries = 0,
         finished_at = now(), lease_expires_at = NULL
-    WHERE id = :item_id AND job_id = (SELECT id FROM locked)
-      AND status = 'running' AND celery_task_id = :task_id
+    WHERE id = %(item_id)s AND job_id = (SELECT id FROM locked)
+      AND status = 'running' AND celery_task_id = %(task_id)s
     RETURNING id
 )
 UPDATE jobs SET running_items = running_items - 1, {counter} = {counter} + 1
-WHERE id = :job_id AND EXISTS (SELECT 1 FROM finished)
+WHERE id = %(job_id)s AND EXISTS (SELECT 1 FROM finished)
 RETURNING id, status, total_items, queued_items, running_items, succeeded_items, failed_items
 """  # noqa: S608
-    return text(statement).bindparams(
-        bindparam("result", type_=JSONB), bindparam("error", type_=JSONB)
-    )
 
 
-_FINISH_ITEM: dict[Status, TextClause] = {
+_FINISH_ITEM: dict[Status, str] = {
     status: _finish_item_statement(column.key)
     for status, column in progress.COUNTER.items()
     if status not in (Status.QUEUED, Status.RUNNING)
@@ -253,10 +253,11 @@ def claim_item(
 ) -> Any:
     """Claim a queued item and move its job's counters in one statement; returns the item's
     attempts and params with the job's params, or ``None``."""
-    return executor.execute(
+    return direct.fetch_one(
+        executor,
         _CLAIM_ITEM,
         {"job_id": job_id, "item_id": item_id, "task_id": task_id, "lease": lease_seconds},
-    ).one_or_none()
+    )
 
 
 def finish_item(
@@ -271,14 +272,15 @@ def finish_item(
 ) -> Any:
     """Record an item's outcome and move its job's counters in one statement; returns the
     job's progress columns, or ``None`` when the item was no longer this execution's."""
-    return executor.execute(
+    return direct.fetch_one(
+        executor,
         _FINISH_ITEM[status],
         {
             "job_id": job_id,
             "item_id": item_id,
             "task_id": task_id,
             "status": str(status),
-            "result": result,
-            "error": error,
+            "result": None if result is None else Jsonb(result),
+            "error": None if error is None else Jsonb(error),
         },
-    ).one_or_none()
+    )

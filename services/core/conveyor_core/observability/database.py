@@ -6,6 +6,8 @@ including those made before tracing was set up in a forked worker child.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import trace
@@ -28,21 +30,43 @@ def trace_statements() -> None:
     _traced = True
 
 
-def _before(conn: Any, cursor: Any, statement: str, params: Any, ctx: Any, many: bool) -> None:
+def start_statement_span(database: str | None, statement: str) -> trace.Span | None:
+    """A client span for one statement below the current span; ``None`` outside traced work
+    (a statement outside any traced work, a heartbeat say, would be a lone root trace)."""
     if not trace.get_current_span().is_recording():
-        return  # a statement outside any traced work (a heartbeat) would be a lone root trace
-    operation = statement.lstrip().split(" ", 1)[0].upper()
-    span = tracer().start_span(
-        f"{operation} {conn.engine.url.database}",
+        return None
+    operation = statement.lstrip().split(None, 1)[0].upper()
+    return tracer().start_span(
+        f"{operation} {database}",
         kind=trace.SpanKind.CLIENT,
         attributes={
             "db.system": "postgresql",
-            "db.name": str(conn.engine.url.database),
+            "db.name": str(database),
             "db.operation": operation,
             "db.statement": statement[:STATEMENT_ATTRIBUTE_LIMIT],
         },
     )
-    if ctx is not None:
+
+
+@contextmanager
+def statement_span(database: str | None, statement: str) -> Iterator[None]:
+    """The span of a statement run outside SQLAlchemy's events (straight on the driver)."""
+    span = start_statement_span(database, statement)
+    if span is None:
+        yield
+        return
+    try:
+        yield
+    except Exception as error:
+        span.set_status(trace.StatusCode.ERROR, type(error).__name__)
+        raise
+    finally:
+        span.end()
+
+
+def _before(conn: Any, cursor: Any, statement: str, params: Any, ctx: Any, many: bool) -> None:
+    span = start_statement_span(conn.engine.url.database, statement)
+    if span is not None and ctx is not None:
         ctx._conveyor_span = span
 
 
