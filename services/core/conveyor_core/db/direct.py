@@ -23,7 +23,7 @@ from conveyor_core.db.engine import Executor
 from conveyor_core.observability.database import statement_span
 
 
-def fetch_one(executor: Executor, statement: str, params: dict[str, Any]) -> Any | None:
+def fetch_one(executor: Executor, statement: str, params: dict[str, Any]) -> Any:
     """Run ``statement`` (psycopg's ``%(name)s`` placeholders); its first row as a named
     tuple, or ``None``."""
     connection: Connection = executor.connection() if isinstance(executor, Session) else executor
