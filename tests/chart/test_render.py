@@ -177,3 +177,18 @@ def test_kustomize_overlays_build_from_the_chart_output(
     for obj in objects:
         if not obj["apiVersion"].startswith(CUSTOM_GROUPS):
             kubernetes_validate.validate(obj, KUBERNETES_VERSIONS[0], strict=True)
+
+
+def test_task_events_follow_the_defaults_and_each_pool_may_turn_them_off(helm_bin: str) -> None:
+    manifests = rendering.template(
+        helm_bin, [rendering.CI_VALUES[0]], {"workers.tools.taskEvents": "false"}
+    )
+    events = {
+        rendering.pool(worker): rendering.container_env(
+            worker["spec"]["template"]["spec"]["containers"][0]
+        )["CONVEYOR_TASK_EVENTS"]["value"]
+        for worker in rendering.of_kind(manifests, "Deployment")
+        if rendering.component(worker) == "worker"
+    }
+    assert events.pop("tools") == "false"
+    assert events and set(events.values()) == {"true"}

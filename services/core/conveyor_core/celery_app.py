@@ -109,7 +109,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_lost_wait": WORKER_LOST_WAIT_SECONDS,
         "worker_soft_shutdown_timeout": settings.worker_soft_shutdown_seconds,
         "worker_enable_soft_shutdown_on_idle": True,
-        "worker_send_task_events": True,
+        "worker_send_task_events": settings.task_events,
         "task_send_sent_event": False,  # a PUBLISH per message; our rows record sending
         "worker_hijack_root_logger": False,
         "enable_utc": True,

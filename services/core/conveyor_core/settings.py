@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     # Scrapes within this window reuse the last database and broker figures.
     metrics_cache_seconds: float = 5.0
     tracing_enabled: bool = True
+    # Celery's task events (received, started, succeeded... on Redis pub/sub) feed Flower and
+    # ``celery events``; Conveyor's own metrics do not need them. Each costs the worker's main
+    # process a Redis round trip, three per task: off when nothing consumes them.
+    task_events: bool = True
     # SIGTERM: running tasks get this long to finish; unstarted work goes back at once.
     # The chart's terminationGracePeriodSeconds must exceed it.
     worker_soft_shutdown_seconds: float = 30.0
