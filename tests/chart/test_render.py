@@ -191,4 +191,5 @@ def test_task_events_follow_the_defaults_and_each_pool_may_turn_them_off(helm_bi
         if rendering.component(worker) == "worker"
     }
     assert events.pop("tools") == "false"
-    assert events and set(events.values()) == {"true"}
+    assert events
+    assert set(events.values()) == {"true"}
