@@ -51,7 +51,7 @@ def test_task_events_are_published_unless_turned_off(
     sessions: sessionmaker[Session],
     redis_client: redis.Redis,
 ) -> None:
-    listener = redis_client.pubsub()
+    listener = redis_client.pubsub()  # type: ignore[no-untyped-call]
     listener.psubscribe("*celeryev*")
     try:
         start_worker(queues="default", extra_env={"CONVEYOR_TASK_EVENTS": str(int(enabled))})
