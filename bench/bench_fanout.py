@@ -128,7 +128,11 @@ def main() -> None:
 
 
 def _report(raw: list[Measured], ours: list[Measured]) -> None:
-    print(f"items={ITEMS} worker concurrency={CONCURRENCY} (prefork, acks_late, prefetch 1)")
+    transport = os.environ.get("BENCH_RAW_TRANSPORT", "kombu")
+    print(
+        f"items={ITEMS} worker concurrency={CONCURRENCY} (prefork, acks_late, prefetch 1); "
+        f"raw celery on the {transport} Redis transport"
+    )
     ratios = [o / r for (o, _), (r, _) in zip(ours, raw, strict=True)]
     for n, ((r, _), (o, _), ratio) in enumerate(zip(raw, ours, ratios, strict=True), 1):
         print(

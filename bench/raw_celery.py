@@ -1,5 +1,6 @@
-"""The baseline: a bare Celery app with Conveyor's broker settings and a task that does nothing
-but count itself, so draining it measures Celery and Redis alone."""
+"""The baseline: a bare Celery app with Conveyor's broker settings on stock kombu (not
+Conveyor's own Redis transport) and a task that does nothing but count itself, so draining it
+measures Celery and Redis alone."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ settings = Settings.model_validate(
     {"REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}
 )
 app = create_celery_app(settings, "bench.raw")
+# kombu's own transport, every other setting Conveyor's; BENCH_RAW_TRANSPORT=conveyor runs the
+# baseline on Conveyor's transport instead, to tell what the transport alone changes
+TRANSPORT = os.environ.get("BENCH_RAW_TRANSPORT", "kombu")
+if TRANSPORT == "kombu":
+    app.conf.broker_transport = "redis"
 _counter: redis.Redis | None = None
 
 

@@ -37,3 +37,18 @@ def test_messages_are_json_and_carry_only_row_ids(
     assert message["content-type"] == "application/json"
     assert message["headers"]["task"] == "diag.echo"
     assert str(job_id) in message["body"] or str(job_id) in json.dumps(message)
+
+
+def test_a_channel_reuses_one_redis_client_until_its_pool_is_replaced(
+    settings: Settings,
+) -> None:
+    with create_celery_app(settings).connection_for_write() as connection:
+        channel = connection.default_channel
+        with channel.conn_or_acquire() as first, channel.conn_or_acquire() as second:
+            assert first is second
+            assert first.ping()
+        channel._disconnect_pools()  # what kombu does when the broker connection is lost
+        with channel.conn_or_acquire() as third:
+            assert third is not first
+            assert third.connection_pool is channel.pool
+            assert third.ping()
