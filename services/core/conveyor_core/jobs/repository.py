@@ -194,6 +194,12 @@ def mark_deliveries_published(session: Session, deliveries: list[Delivery]) -> N
 # items; if an item's statement locked the item first and then waited for the job, the two
 # would deadlock. So the first step of each statement below locks the job (``locked``), and the
 # item's update does not start before it: its WHERE clause waits on that lock.
+#
+# The item is found by its primary key alone. Compared with ``=``, ``job_id`` and ``status``
+# would match the (job_id, status) index, and a generic plan may take that index and filter
+# the job's queued items one by one for the id: a claim then costs time in proportion to the
+# items still queued (seen at 0.5-1 ms per claim on a 10,000-item job). ``IS NOT DISTINCT
+# FROM`` (the same test for these non-null columns) is not an index condition.
 _CLAIM_ITEM = """
 WITH locked AS (
     SELECT id, params FROM jobs WHERE id = %(job_id)s FOR NO KEY UPDATE
@@ -202,7 +208,7 @@ WITH locked AS (
     SET status = 'running', attempts = attempts + 1, deliveries = deliveries + 1,
         celery_task_id = %(task_id)s, started_at = now(),
         heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => %(lease)s)
-    WHERE id = %(item_id)s AND job_id = (SELECT id FROM locked)
+    WHERE id = %(item_id)s AND job_id IS NOT DISTINCT FROM (SELECT id FROM locked)
       AND status = 'queued' AND due_at <= now()
     RETURNING attempts, params
 ), moved AS (
@@ -223,7 +229,7 @@ WITH locked AS (
     UPDATE job_items
     SET status = %(status)s, result = %(result)s, error = %(error)s, deliveries = 0,
         finished_at = now(), lease_expires_at = NULL
-    WHERE id = %(item_id)s AND job_id = (SELECT id FROM locked)
+    WHERE id = %(item_id)s AND job_id IS NOT DISTINCT FROM (SELECT id FROM locked)
       AND status = 'running' AND celery_task_id = %(task_id)s
     RETURNING id
 )
