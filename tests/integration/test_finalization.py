@@ -21,7 +21,9 @@ from tests.waiting import job_row
 ITEMS = 3
 
 
-def running_fanout(sessions: sessionmaker[Session], tenant_id: uuid.UUID) -> uuid.UUID:
+def running_fanout(
+    sessions: sessionmaker[Session], tenant_id: uuid.UUID, items: int = ITEMS
+) -> uuid.UUID:
     """A claimed fan-out job with its items created, as the orchestrator leaves it."""
     job_id = uuid.uuid4()
     with transaction(sessions) as session:
@@ -32,7 +34,7 @@ def running_fanout(sessions: sessionmaker[Session], tenant_id: uuid.UUID) -> uui
                 kind="diag.fanout",
                 queue="default",
                 priority=5,
-                params={"items": ITEMS},
+                params={"items": items},
             )
         )
         session.flush()
@@ -41,7 +43,7 @@ def running_fanout(sessions: sessionmaker[Session], tenant_id: uuid.UUID) -> uui
             .where(Job.id == job_id)
             .values(status=Status.RUNNING, celery_task_id="orchestrator")
         )
-        execution.fan_out(session, job_id, "orchestrator", [{"index": i} for i in range(ITEMS)])
+        execution.fan_out(session, job_id, "orchestrator", [{"index": i} for i in range(items)])
     return job_id
 
 

@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from psycopg.types.json import Jsonb
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import repository
-from conveyor_core.jobs.execution import fan_out
 from conveyor_core.jobs.states import Status
-from conveyor_core.models import Job
+from conveyor_core.models import JobItem
+from tests.integration.test_finalization import running_fanout
 
 pytestmark = pytest.mark.integration
 
@@ -45,23 +46,12 @@ def _job_items_indexes(session: Session, statement: str, params: dict[str, Any])
 def test_item_statements_use_the_items_primary_key_under_a_generic_plan(
     step: str, sessions: sessionmaker[Session], make_tenant: uuid.UUID
 ) -> None:
-    job_id = uuid.uuid4()
-    with transaction(sessions) as session:
-        session.add(
-            Job(
-                id=job_id,
-                tenant_id=make_tenant,
-                kind="diag.fanout",
-                queue="default",
-                priority=5,
-                status=Status.RUNNING,
-                celery_task_id="orchestrator",
-                params={"items": ITEMS},
-            )
-        )
-        session.flush()
-        ids = fan_out(session, job_id, "orchestrator", [{"i": i} for i in range(ITEMS)])
-    params = {"job_id": job_id, "item_id": ids[ITEMS // 2], "task_id": "t", "lease": 30.0}
+    job_id = running_fanout(sessions, make_tenant, ITEMS)
+    with sessions() as session:
+        item_id = session.scalars(
+            select(JobItem.id).where(JobItem.job_id == job_id, JobItem.position == ITEMS // 2)
+        ).one()
+    params = {"job_id": job_id, "item_id": item_id, "task_id": "t", "lease": 30.0}
     statement = repository._CLAIM_ITEM
     if step == "outcome":
         statement = repository._FINISH_ITEM[Status.SUCCEEDED]
