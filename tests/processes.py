@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from conveyor_cli.devstack import children
 
@@ -19,6 +21,10 @@ class Running:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def log_events(self) -> list[dict[str, Any]]:
+        """The JSON log lines written so far, parsed (other output skipped)."""
+        return [json.loads(line) for line in self.output().splitlines() if line.startswith("{")]
 
     def wait_for_output(self, needle: str, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout

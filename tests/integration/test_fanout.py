@@ -107,7 +107,7 @@ def test_an_item_logs_its_outcome_and_the_job_its_whole_lifecycle(
     job = fanout(client, auth, items=5)
     job_reaches(sessions, job["id"], "succeeded")
     until(lambda: "job finalized" in worker.output(), what="the finalizer's line")
-    lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
+    lines = worker.log_events()
     events = [(line["event"], bool(line.get("item_id"))) for line in lines]
     assert events.count(("task received", False)) == 1  # the job's own message
     assert events.count(("task started", False)) == 1

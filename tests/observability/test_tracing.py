@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -91,7 +90,7 @@ def test_one_trace_spans_the_api_request_the_message_and_the_worker_task(
     assert any(s.attributes.get("db.system") == "redis" for s in trace)
     assert {s.service for s in trace} == {"conveyor-api", "conveyor-worker"}
     # the worker's log lines about this job lead to the same trace
-    lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
+    lines = worker.log_events()
     about_job = [line for line in lines if line.get("job_id") == job.json()["id"]]
     assert {"task started", "task succeeded"} <= {line["event"] for line in about_job}
     assert {line.get("trace_id") for line in about_job} == {run.trace_id}
