@@ -66,7 +66,11 @@ def test_redis_down_during_post_gives_503_or_later_delivery_never_an_orphan(
     assert job_row(sessions, after).published_at is not None or (
         job_row(sessions, after).status != "queued"
     )
-    verify("9 redis down during POST", sessions, api.accepted.expected)
+    try:
+        verify("9 redis down during POST", sessions, api.accepted.expected)
+    except AssertionError as failure:  # say what the worker was doing: it is the suspect
+        state = "running" if worker.process.poll() is None else "exited"
+        raise AssertionError(f"{failure}\nworker {state}:\n{worker.output()[-6000:]}") from failure
     assert worker.process.poll() is None, "the worker reconnected instead of exiting"
 
 
