@@ -43,8 +43,15 @@ class Running:
 
 
 def start(name: str, argv: list[str], env: dict[str, str], logs: Path) -> Running:
+    """Start ``argv`` with its output in a file of its own under ``logs``: ``NAME.log``, or
+    ``NAME.2.log`` and on for a process started again under the same name, so waiting for a
+    line never finds the one a predecessor wrote."""
     log = logs / f"{name}.log"
-    with log.open("ab") as out:
+    restarts = 1
+    while log.exists():
+        restarts += 1
+        log = logs / f"{name}.{restarts}.log"
+    with log.open("wb") as out:
         process = subprocess.Popen(
             argv,
             env=env,
