@@ -98,21 +98,28 @@ def test_items_list_pages_through_every_item(
     assert failed.json() == {"items": [], "next_cursor": None}
 
 
-def test_an_item_logs_its_outcome_and_the_job_its_whole_lifecycle(
+def test_an_item_logs_its_failure_and_the_job_its_whole_lifecycle(
     client: TestClient,
     auth: dict[str, str],
     worker: Running,
     sessions: sessionmaker[Session],
 ) -> None:
-    job = fanout(client, auth, items=5)
-    job_reaches(sessions, job["id"], "succeeded")
+    job = fanout(client, auth, items=5, fail_items=[3])
+    job_reaches(sessions, job["id"], "failed")
     until(lambda: "job finalized" in worker.output(), what="the finalizer's line")
     lines = worker.log_events()
     events = [(line["event"], bool(line.get("item_id"))) for line in lines]
     assert events.count(("task received", False)) == 1  # the job's own message
     assert events.count(("task started", False)) == 1
-    assert events.count(("task succeeded", True)) == 5
-    assert ("task started", True) not in events  # an item's arrival and start are DEBUG
+    assert events.count(("fanned out", False)) == 1
+    assert [name for name, _ in events].count("job finalized") == 1  # by the last item
+    failures = [line for line in lines if line["event"] == "task failed"]
+    assert [line["level"] for line in failures] == ["error"]
+    assert failures[0]["item_id"] is not None
+    # an item's arrival, start and success are DEBUG: its row keeps them
+    assert not {("task received", True), ("task started", True), ("task succeeded", True)} & set(
+        events
+    )
 
 
 def test_cancel_of_a_running_fanout_leaves_no_item_running(

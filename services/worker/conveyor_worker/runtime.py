@@ -165,7 +165,10 @@ def _execute(run_: Execution, implementation: Implementation | FanOut, claimed: 
             connection, run_.target, run_.task_id, Status.SUCCEEDED, result=result
         )
     run_.settle(recorded)
-    run_.log.info("task succeeded" if recorded else "outcome dropped: row no longer ours")
+    if recorded is None:
+        run_.log.info("outcome dropped: row no longer ours")
+    else:  # an item's success is DEBUG: its row keeps it, and the finalizer logs the summary
+        (run_.log.debug if run_.target.item_id else run_.log.info)("task succeeded")
     run_.report(Outcome.SUCCEEDED if recorded else Outcome.DROPPED, time.monotonic() - started)
 
 

@@ -35,8 +35,12 @@ def make_engine(
     """``pre_ping`` costs a round trip per checkout; hot paths that retry a statement on a
     dropped connection themselves turn it off. An ``autocommit`` engine's statements commit
     one by one, with no BEGIN/COMMIT round trips: for steps that are one statement."""
-    # set as each connection opens, not per checkout (as execution_options would)
-    isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    # set as each connection opens, not per checkout (as execution_options would); under
+    # autocommit no transaction outlives its statement, so a returned connection has nothing
+    # to roll back
+    isolation = (
+        {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if autocommit else {}
+    )
     return create_engine(
         sqlalchemy_url(settings.database_dsn),
         pool_size=pool_size or settings.db_pool_size,
