@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import update
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.celery_app import create_celery_app
@@ -97,3 +98,30 @@ def test_reconciler_finalizes_a_job_whose_finisher_died(
     done = job_row(sessions, job_id)
     assert done.status == Status.SUCCEEDED
     assert done.finalized_at is not None
+
+
+def test_progress_counts_claimed_items_as_running_without_a_counter_of_its_own(
+    client: TestClient,
+    auth: dict[str, str],
+    sessions: sessionmaker[Session],
+    make_tenant: uuid.UUID,
+) -> None:
+    job_id = running_fanout(sessions, make_tenant, items=4)
+    with sessions() as session:
+        first, second, *_ = session.scalars(
+            select(JobItem.id).where(JobItem.job_id == job_id).order_by(JobItem.position)
+        )
+
+    def progress() -> dict[str, int]:
+        response = client.get(f"/api/v1/jobs/{job_id}", headers=auth)
+        assert response.status_code == 200, response.text
+        return dict(response.json()["progress"])
+
+    for item_id in (first, second):
+        with transaction(sessions) as session:
+            assert execution.claim(session, Target(job_id, item_id), f"t-{item_id}", 30)
+    assert progress() == {"total": 4, "queued": 2, "running": 2, "succeeded": 0, "failed": 0}
+    with transaction(sessions) as session:
+        execution.finish(session, Target(job_id, first), f"t-{first}", Status.SUCCEEDED)
+    assert progress() == {"total": 4, "queued": 2, "running": 1, "succeeded": 1, "failed": 0}
+    assert job_row(sessions, job_id).unfinished_items == 3  # queued and running alike

@@ -1,9 +1,11 @@
-"""A job's row is locked before its items, by an item's claim or outcome as by cancel.
+"""A job's row is locked before its items, by an item's outcome as by cancel; a claim locks
+its item alone.
 
 Each test holds a cancel's lock on the job, lets a worker's statement for one item start and
 wait, then finishes the cancel. Were the worker to lock the item first, the cancel would wait
 for the item while the worker waits for the job, and PostgreSQL would abort one of them with
-a deadlock; here the worker waits, then finds its item cancelled and records nothing.
+a deadlock; here the worker waits, then finds its item cancelled and records nothing. A claim
+does not wait: it never asks for the job's row, and the cancel then ends the item it claimed.
 """
 
 from __future__ import annotations
@@ -57,21 +59,19 @@ def _waiting_on_a_lock(sessions: sessionmaker[Session]) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("step", "claimed_first"),
-    [(_claim, False), (_finish, True), (_retry_later, True)],
-    ids=["claim", "finish", "retry_later"],
+    "step",
+    [_finish, _retry_later],
+    ids=["finish", "retry_later"],
 )
 def test_an_item_step_waits_for_a_cancel_instead_of_deadlocking(
     sessions: sessionmaker[Session],
     make_tenant: uuid.UUID,
     step: Callable[[Session, Target], Any],
-    claimed_first: bool,
 ) -> None:
     job_id = running_fanout(sessions, make_tenant)
     target = Target(job_id, _item_ids(sessions, job_id)[0])
-    if claimed_first:
-        with transaction(sessions) as session:
-            assert _claim(session, target) is not None
+    with transaction(sessions) as session:
+        assert _claim(session, target) is not None
 
     outcome: dict[str, Any] = {}
 
@@ -94,6 +94,27 @@ def test_an_item_step_waits_for_a_cancel_instead_of_deadlocking(
     assert outcome["value"] is None  # the item was cancelled under it
     assert cancelled.job.status == Status.CANCELLED
     assert job_row(sessions, job_id).status == Status.CANCELLED
+    with sessions() as session:
+        statuses = set(session.scalars(select(JobItem.status).where(JobItem.job_id == job_id)))
+    assert statuses == {Status.CANCELLED}
+
+
+def test_a_claim_takes_no_lock_on_its_job_and_a_cancel_still_ends_its_item(
+    sessions: sessionmaker[Session], make_tenant: uuid.UUID
+) -> None:
+    job_id = running_fanout(sessions, make_tenant)
+    target = Target(job_id, _item_ids(sessions, job_id)[0])
+
+    with transaction(sessions) as cancelling:
+        lifecycle.locked_job(cancelling, make_tenant, job_id)
+        # on another connection while the cancel holds the job's row: a claim that asked for
+        # the row would wait here, and give up after the timeout
+        with transaction(sessions) as claiming:
+            claiming.execute(text("SET LOCAL lock_timeout = '2s'"))
+            assert _claim(claiming, target) is not None
+        cancelled = lifecycle.cancel(cancelling, make_tenant, job_id)
+
+    assert TASK in cancelled.revoke  # the claimed execution is revoked
     with sessions() as session:
         statuses = set(session.scalars(select(JobItem.status).where(JobItem.job_id == job_id)))
     assert statuses == {Status.CANCELLED}

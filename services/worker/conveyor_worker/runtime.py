@@ -75,7 +75,7 @@ class Execution:
 
     def settle(self, recorded: Recorded | None) -> None:
         """After an outcome: finalize the job if this was its last item, and announce."""
-        if recorded is None or recorded.job is None:
+        if recorded is None:
             return
         if recorded.last_item:
             with transaction(self.res.sessions) as session:
@@ -86,10 +86,22 @@ class Execution:
                 self.log.info("job finalized", status=finalized.status, result=finalized.result)
                 announcements.send_job_finished(finalized)
                 return
-        if self.target.item_id is None or announcements.due_for_announcement(self.target.job_id):
-            events.announce(self.res.redis, recorded.job)
+        if self.target.item_id is not None:
+            if announcements.due_for_announcement(self.target.job_id):
+                self.announce_job()
+            return
+        if recorded.job is None:
+            return
+        events.announce(self.res.redis, recorded.job)
         if isinstance(recorded.job, Job) and recorded.job.status in FINISHED:
             announcements.send_job_finished(recorded.job)
+
+    def announce_job(self) -> None:
+        """Announce the job's progress as it now stands (an item's outcome moves it)."""
+        with self.res.sessions() as session:
+            job = session.get(Job, self.target.job_id)
+        if job is not None:
+            events.announce(self.res.redis, job)
 
 
 def run(

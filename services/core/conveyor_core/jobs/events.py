@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 import redis
 import structlog
+
+from conveyor_core.models import Job
 
 log = structlog.get_logger(__name__)
 
@@ -22,19 +24,7 @@ def channel(job_id: uuid.UUID | str) -> str:
     return f"{CHANNEL_PREFIX}{job_id}"
 
 
-class Progressing(Protocol):
-    """A job row, or a RETURNING row with the same columns."""
-
-    id: uuid.UUID
-    status: str
-    total_items: int
-    queued_items: int
-    running_items: int
-    succeeded_items: int
-    failed_items: int
-
-
-def snapshot(job: Progressing) -> dict[str, Any]:
+def snapshot(job: Job) -> dict[str, Any]:
     return {
         "id": str(job.id),
         "status": job.status,
@@ -48,7 +38,7 @@ def snapshot(job: Progressing) -> dict[str, Any]:
     }
 
 
-def announce(client: redis.Redis, job: Progressing) -> None:
+def announce(client: redis.Redis, job: Job) -> None:
     try:
         client.publish(channel(job.id), json.dumps(snapshot(job)))
     except redis.RedisError as error:

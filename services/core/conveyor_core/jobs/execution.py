@@ -20,7 +20,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from conveyor_core.db.engine import Executor
-from conveyor_core.jobs import events, progress, repository
+from conveyor_core.jobs import progress, repository
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job, JobItem
 
@@ -74,7 +74,8 @@ def claim(executor: Executor, target: Target, task_id: str, lease_seconds: float
 class Recorded:
     """An outcome written: the job's progress as it now stands (for announcements)."""
 
-    job: events.Progressing | None
+    # the job after its own outcome; None after an item's (read again when announced)
+    job: Job | None
     # this outcome ended the job's last item: finalize it
     last_item: bool = False
 
@@ -96,12 +97,13 @@ def finish(
             )
         assert finished is None or isinstance(finished, Job)
         return None if finished is None else Recorded(finished)
-    job = repository.finish_item(
+    counters = repository.finish_item(
         executor, target.job_id, target.item_id, task_id, status, result=result, error=error
     )
-    if job is None:
+    if counters is None:
         return None
-    return Recorded(job, last_item=job.succeeded_items + job.failed_items >= job.total_items)
+    ended = counters.succeeded_items + counters.failed_items
+    return Recorded(None, last_item=ended >= counters.total_items)
 
 
 def finalize(session: Session, job_id: uuid.UUID) -> Job | None:
@@ -120,7 +122,8 @@ def retry_later(
         return None
     if target.item_id is None:
         return Recorded(session.get(Job, target.job_id, populate_existing=True))
-    return Recorded(progress.shift(session, target.job_id, Status.RUNNING, Status.QUEUED))
+    progress.shift(session, target.job_id, Status.RUNNING, Status.QUEUED)
+    return Recorded(None)
 
 
 def fan_out(
@@ -142,8 +145,7 @@ def fan_out(
         .where(Job.id == job_id, Job.status == Status.RUNNING, Job.celery_task_id == task_id)
         .values(
             total_items=len(ids),
-            queued_items=len(ids),
-            running_items=0,
+            unfinished_items=len(ids),
             succeeded_items=0,
             failed_items=0,
             lease_expires_at=None,

@@ -61,7 +61,7 @@ def cancel(session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID) -> Cancell
     job.status = Status.CANCELLED
     job.finished_at = func.now()
     job.lease_expires_at = None
-    job.queued_items = job.running_items = 0
+    job.unfinished_items = 0
     session.flush()
     session.refresh(job)
     terminate = policy_for(Queue(job.queue)).terminate_on_cancel

@@ -1,5 +1,8 @@
 """A fan-out job's counters: moved in the same transaction as the item whose status changes,
-and the single, exactly-once finalization when the last item ends."""
+and the single, exactly-once finalization when the last item ends.
+
+The job counts its items not yet ended (queued and running alike), succeeded and failed: an
+item's claim changes none of them, so it leaves the job's row alone."""
 
 from __future__ import annotations
 
@@ -15,8 +18,8 @@ from conveyor_core.models import Job, JobItem
 RESULTS_SAMPLE = 10  # failed items listed by position in the finalizer's summary
 
 COUNTER = {
-    Status.QUEUED: Job.queued_items,
-    Status.RUNNING: Job.running_items,
+    Status.QUEUED: Job.unfinished_items,
+    Status.RUNNING: Job.unfinished_items,
     Status.SUCCEEDED: Job.succeeded_items,
     Status.FAILED: Job.failed_items,
     Status.DEAD_LETTERED: Job.failed_items,
@@ -28,18 +31,31 @@ def shift(
 ) -> Job | None:
     """Move ``count`` items from one counter to another (cancelled items leave the counters);
     returns the job as updated."""
-    values: dict[str, ColumnElement[int]] = {}
-    if source in COUNTER:
-        values[COUNTER[source].key] = COUNTER[source] - count
-    if target in COUNTER:
-        column = COUNTER[target]
-        values[column.key] = values.get(column.key, column) + count
-    if not values:
-        return session.get(Job, job_id)
-    return session.scalars(
-        update(Job).where(Job.id == job_id).values(**values).returning(Job),
-        execution_options={"populate_existing": True},
-    ).one_or_none()
+    moved: dict[str, int] = {}
+    for status, delta in ((source, -count), (target, count)):
+        if status in COUNTER:
+            key = COUNTER[status].key
+            moved[key] = moved.get(key, 0) + delta
+    values: dict[str, ColumnElement[int]] = {
+        key: getattr(Job, key) + delta for key, delta in moved.items() if delta
+    }
+    if not values:  # queued <-> running: both unfinished
+        return session.get(Job, job_id, populate_existing=True)
+    return _counted(
+        session,
+        session.scalars(
+            update(Job).where(Job.id == job_id).values(**values).returning(Job),
+            execution_options={"populate_existing": True},
+        ).one_or_none(),
+    )
+
+
+def _counted(session: Session, job: Job | None) -> Job | None:
+    """A job as an UPDATE ... RETURNING gave it, with its running items counted: RETURNING
+    carries the row's columns only, not the count (``Job.running_count``) a select adds."""
+    if job is not None:
+        session.refresh(job, ["running_count"])
+    return job
 
 
 def finalize_if_done(session: Session, job_id: uuid.UUID) -> Job | None:
@@ -63,7 +79,7 @@ def finalize_if_done(session: Session, job_id: uuid.UUID) -> Job | None:
     job.status = Status.FAILED if summary["items"].get("failed", 0) else Status.SUCCEEDED
     job.result = summary
     session.flush()
-    return job
+    return _counted(session, job)
 
 
 def items_by_status(session: Session, job_id: uuid.UUID) -> dict[str, int]:
@@ -118,8 +134,7 @@ def recount(session: Session, job_id: uuid.UUID) -> None:
         .where(Job.id == job_id)
         .values(
             total_items=sum(by_status.values()),
-            queued_items=by_status.get(Status.QUEUED, 0),
-            running_items=by_status.get(Status.RUNNING, 0),
+            unfinished_items=by_status.get(Status.QUEUED, 0) + by_status.get(Status.RUNNING, 0),
             succeeded_items=by_status.get(Status.SUCCEEDED, 0),
             failed_items=by_status.get(Status.FAILED, 0) + by_status.get(Status.DEAD_LETTERED, 0),
         )

@@ -183,17 +183,21 @@ def mark_deliveries_published(session: Session, deliveries: list[Delivery]) -> N
     mark_published(session, JobItem, [d.item_id for d in deliveries if d.item_id is not None])
 
 
-# The fan-out hot path: one prepared statement per step, each moving the job's counters in the
-# same statement as the item (data-modifying CTEs), so a claim or an outcome is one round trip.
-# They run straight on the driver (``direct``), with psycopg's placeholders.
-# An item's started_at is its latest execution's start (a job keeps its first): the finalizer's
-# item durations describe executions, not the wait before a retry.
+# The fan-out hot path: one prepared statement per step, run straight on the driver
+# (``direct``), with psycopg's placeholders. An item's started_at is its latest execution's
+# start (a job keeps its first): the finalizer's item durations describe executions, not the
+# wait before a retry.
+#
+# The claim changes the item alone: the job counts its unfinished items, queued and running
+# alike (``progress``), so a claim moves no counter and takes no lock on the job's row, which
+# every item of the job would otherwise queue on. The outcome moves the job's counters in the
+# same statement as the item (a data-modifying CTE), so it is one round trip too.
 #
 # Lock order: a transaction that changes a job and its items locks the job's row first (see
 # ``lock_job_for_items``). Cancel, retry and reset-stuck lock the job and then update its
-# items; if an item's statement locked the item first and then waited for the job, the two
-# would deadlock. So the first step of each statement below locks the job (``locked``), and the
-# item's update does not start before it: its WHERE clause waits on that lock.
+# items; if an outcome locked its item first and then waited for the job, the two would
+# deadlock. So the outcome's first step locks the job (``locked``), and the item's update does
+# not start before it: its WHERE clause waits on that lock. A claim holds nothing but its item.
 #
 # The item is found by its primary key alone. Compared with ``=``, ``job_id`` and ``status``
 # would match the (job_id, status) index, and a generic plan may take that index and filter
@@ -201,22 +205,14 @@ def mark_deliveries_published(session: Session, deliveries: list[Delivery]) -> N
 # items still queued (seen at 0.5-1 ms per claim on a 10,000-item job). ``IS NOT DISTINCT
 # FROM`` (the same test for these non-null columns) is not an index condition.
 _CLAIM_ITEM = """
-WITH locked AS (
-    SELECT id, params FROM jobs WHERE id = %(job_id)s FOR NO KEY UPDATE
-), claimed AS (
-    UPDATE job_items
-    SET status = 'running', attempts = attempts + 1, deliveries = deliveries + 1,
-        celery_task_id = %(task_id)s, started_at = now(),
-        heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => %(lease)s)
-    WHERE id = %(item_id)s AND job_id IS NOT DISTINCT FROM (SELECT id FROM locked)
-      AND status = 'queued' AND due_at <= now()
-    RETURNING attempts, params
-), moved AS (
-    UPDATE jobs SET queued_items = queued_items - 1, running_items = running_items + 1
-    WHERE id = %(job_id)s AND EXISTS (SELECT 1 FROM claimed)
-    RETURNING params AS job_params
-)
-SELECT claimed.attempts, claimed.params, moved.job_params FROM claimed, moved
+UPDATE job_items
+SET status = 'running', attempts = attempts + 1, deliveries = deliveries + 1,
+    celery_task_id = %(task_id)s, started_at = now(),
+    heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => %(lease)s)
+WHERE id = %(item_id)s AND job_id IS NOT DISTINCT FROM %(job_id)s::uuid
+  AND status = 'queued' AND due_at <= now()
+RETURNING attempts, params,
+    (SELECT jobs.params FROM jobs WHERE jobs.id = job_items.job_id) AS job_params
 """
 
 
@@ -233,9 +229,9 @@ WITH locked AS (
       AND status = 'running' AND celery_task_id = %(task_id)s
     RETURNING id
 )
-UPDATE jobs SET running_items = running_items - 1, {counter} = {counter} + 1
+UPDATE jobs SET unfinished_items = unfinished_items - 1, {counter} = {counter} + 1
 WHERE id = %(job_id)s AND EXISTS (SELECT 1 FROM finished)
-RETURNING id, status, total_items, queued_items, running_items, succeeded_items, failed_items
+RETURNING id, status, total_items, succeeded_items, failed_items
 """  # noqa: S608
 
 
@@ -257,8 +253,8 @@ def lock_job_for_items(session: Session, job_id: uuid.UUID) -> None:
 def claim_item(
     executor: Executor, job_id: uuid.UUID, item_id: uuid.UUID, task_id: str, lease_seconds: float
 ) -> Any:
-    """Claim a queued item and move its job's counters in one statement; returns the item's
-    attempts and params with the job's params, or ``None``."""
+    """Claim a queued item (its job's row untouched); returns the item's attempts and params
+    with the job's params, or ``None``."""
     return direct.fetch_one(
         executor,
         _CLAIM_ITEM,
@@ -277,7 +273,8 @@ def finish_item(
     error: dict[str, Any] | None,
 ) -> Any:
     """Record an item's outcome and move its job's counters in one statement; returns the
-    job's progress columns, or ``None`` when the item was no longer this execution's."""
+    job's total, succeeded and failed counts, or ``None`` when the item was no longer this
+    execution's."""
     return direct.fetch_one(
         executor,
         _FINISH_ITEM[status],

@@ -4,9 +4,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from conveyor_core.db.base import Base, CreatedAt
 from conveyor_core.jobs.states import Status
@@ -31,6 +40,27 @@ class Execution(CreatedAt):
     lease_expires_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class JobItem(Execution, Base):
+    """One unit of a fan-out job (one unit x month of a backfill), run as its own task."""
+
+    __tablename__ = "job_items"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({STATUS_VALUES})", name="status"),
+        Index("uq_job_items_job_position", "job_id", "position", unique=True),
+        Index("ix_job_items_job_status", "job_id", "status"),
+        Index("ix_job_items_queued_due", "due_at", postgresql_where=text("status = 'queued'")),
+        Index(
+            "ix_job_items_running_lease",
+            "lease_expires_at",
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    position: Mapped[int]
 
 
 class Job(Execution, Base):
@@ -63,8 +93,17 @@ class Job(Execution, Base):
     request_hash: Mapped[str | None] = mapped_column(String(64))
     trace_id: Mapped[str | None] = mapped_column(String(32))
     total_items: Mapped[int] = mapped_column(server_default="0")
-    queued_items: Mapped[int] = mapped_column(server_default="0")
-    running_items: Mapped[int] = mapped_column(server_default="0")
+    # a fan-out's items not yet ended (queued or running): an item's claim leaves the job's row
+    # alone, so thousands of claims do not queue on one row lock; how many of them run is
+    # counted from the items as the job is selected (an index probe of (job_id, status))
+    unfinished_items: Mapped[int] = mapped_column(server_default="0")
+    running_count: Mapped[int] = column_property(
+        select(func.count())
+        .where(JobItem.job_id == id, JobItem.status == Status.RUNNING.value)
+        .correlate_except(JobItem)
+        .scalar_subquery(),
+        expire_on_flush=False,
+    )
     succeeded_items: Mapped[int] = mapped_column(server_default="0")
     failed_items: Mapped[int] = mapped_column(server_default="0")
     finalized_at: Mapped[datetime | None]
@@ -72,23 +111,11 @@ class Job(Execution, Base):
         server_default=text("now()"), onupdate=text("now()")
     )
 
+    @property
+    def running_items(self) -> int:
+        # a job with no items yet (just inserted, or not a fan-out) has none to count
+        return self.running_count if self.total_items else 0
 
-class JobItem(Execution, Base):
-    """One unit of a fan-out job (one unit x month of a backfill), run as its own task."""
-
-    __tablename__ = "job_items"
-    __table_args__ = (
-        CheckConstraint(f"status IN ({STATUS_VALUES})", name="status"),
-        Index("uq_job_items_job_position", "job_id", "position", unique=True),
-        Index("ix_job_items_job_status", "job_id", "status"),
-        Index("ix_job_items_queued_due", "due_at", postgresql_where=text("status = 'queued'")),
-        Index(
-            "ix_job_items_running_lease",
-            "lease_expires_at",
-            postgresql_where=text("status = 'running'"),
-        ),
-    )
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
-    position: Mapped[int]
+    @property
+    def queued_items(self) -> int:
+        return self.unfinished_items - self.running_items
