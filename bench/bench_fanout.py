@@ -29,7 +29,7 @@ from conveyor_core.publishing import Delivery, Publisher
 from tests import processes
 
 ITEMS = int(os.environ.get("BENCH_FANOUT_ITEMS", "10000"))
-ROUNDS = int(os.environ.get("BENCH_FANOUT_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_FANOUT_ROUNDS", "5"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "2"))
 TARGET_RATIO = 1.25
 POLL_SECONDS = 0.05
