@@ -28,9 +28,9 @@ COUNTER = {
 
 def shift(
     session: Session, job_id: uuid.UUID, source: Status, target: Status, count: int = 1
-) -> Job | None:
-    """Move ``count`` items from one counter to another (cancelled items leave the counters);
-    returns the job as updated."""
+) -> None:
+    """Move ``count`` items from one counter to another (cancelled items leave the counters;
+    queued and running are both unfinished, so between them nothing moves)."""
     moved: dict[str, int] = {}
     for status, delta in ((source, -count), (target, count)):
         if status in COUNTER:
@@ -39,23 +39,8 @@ def shift(
     values: dict[str, ColumnElement[int]] = {
         key: getattr(Job, key) + delta for key, delta in moved.items() if delta
     }
-    if not values:  # queued <-> running: both unfinished
-        return session.get(Job, job_id, populate_existing=True)
-    return _counted(
-        session,
-        session.scalars(
-            update(Job).where(Job.id == job_id).values(**values).returning(Job),
-            execution_options={"populate_existing": True},
-        ).one_or_none(),
-    )
-
-
-def _counted(session: Session, job: Job | None) -> Job | None:
-    """A job as an UPDATE ... RETURNING gave it, with its running items counted: RETURNING
-    carries the row's columns only, not the count (``Job.running_count``) a select adds."""
-    if job is not None:
-        session.refresh(job, ["running_count"])
-    return job
+    if values:
+        session.execute(update(Job).where(Job.id == job_id).values(**values))
 
 
 def finalize_if_done(session: Session, job_id: uuid.UUID) -> Job | None:
@@ -79,7 +64,9 @@ def finalize_if_done(session: Session, job_id: uuid.UUID) -> Job | None:
     job.status = Status.FAILED if summary["items"].get("failed", 0) else Status.SUCCEEDED
     job.result = summary
     session.flush()
-    return _counted(session, job)
+    # RETURNING carried the row's columns, not the count of running items a select adds
+    session.refresh(job, ["running_count"])
+    return job
 
 
 def items_by_status(session: Session, job_id: uuid.UUID) -> dict[str, int]:
