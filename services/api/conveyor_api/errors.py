@@ -9,6 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conveyor_core.contracts import UnknownKind
@@ -111,6 +112,13 @@ def install(app: FastAPI) -> None:
             str(exc),
             [{"loc": ["query", "cursor"], "msg": str(exc), "type": "invalid_cursor"}],
         )
+
+    @app.exception_handler(DataError)
+    async def invalid_value(_: Request, exc: DataError) -> JSONResponse:
+        # PostgreSQL refused a value the request carried (a NUL character in a string, a
+        # number out of range): the client's input, said without the statement or its values
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "invalid value"
+        return error_response(422, "invalid_value", f"a value cannot be stored: {reason}")
 
     @app.exception_handler(JobNotFound)
     async def job_not_found(_: Request, exc: JobNotFound) -> JSONResponse:
