@@ -93,7 +93,7 @@ class Execution:
         if recorded.job is None:
             return
         events.announce(self.res.redis, recorded.job)
-        if isinstance(recorded.job, Job) and recorded.job.status in FINISHED:
+        if recorded.job.status in FINISHED:
             announcements.send_job_finished(recorded.job)
 
     def announce_job(self) -> None:

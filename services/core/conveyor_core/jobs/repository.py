@@ -231,7 +231,7 @@ WITH locked AS (
 )
 UPDATE jobs SET unfinished_items = unfinished_items - 1, {counter} = {counter} + 1
 WHERE id = %(job_id)s AND EXISTS (SELECT 1 FROM finished)
-RETURNING id, status, total_items, succeeded_items, failed_items
+RETURNING total_items, succeeded_items, failed_items
 """  # noqa: S608
 
 
