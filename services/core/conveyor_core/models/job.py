@@ -23,6 +23,20 @@ from conveyor_core.jobs.states import Status
 STATUS_VALUES = ", ".join(f"'{s}'" for s in Status)
 
 
+def execution_table_args(table: str) -> tuple[CheckConstraint | Index, ...]:
+    """What every execution table holds: its status check, and the indexes the reconciler
+    scans (queued rows coming due, running rows whose lease ran out)."""
+    return (
+        CheckConstraint(f"status IN ({STATUS_VALUES})", name="status"),
+        Index(f"ix_{table}_queued_due", "due_at", postgresql_where=text("status = 'queued'")),
+        Index(
+            f"ix_{table}_running_lease",
+            "lease_expires_at",
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+
 class Execution(CreatedAt):
     """Columns shared by everything that runs as one Celery task: a job or one of its items."""
 
@@ -47,15 +61,9 @@ class JobItem(Execution, Base):
 
     __tablename__ = "job_items"
     __table_args__ = (
-        CheckConstraint(f"status IN ({STATUS_VALUES})", name="status"),
+        *execution_table_args("job_items"),
         Index("uq_job_items_job_position", "job_id", "position", unique=True),
         Index("ix_job_items_job_status", "job_id", "status"),
-        Index("ix_job_items_queued_due", "due_at", postgresql_where=text("status = 'queued'")),
-        Index(
-            "ix_job_items_running_lease",
-            "lease_expires_at",
-            postgresql_where=text("status = 'running'"),
-        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -66,7 +74,7 @@ class JobItem(Execution, Base):
 class Job(Execution, Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        CheckConstraint(f"status IN ({STATUS_VALUES})", name="status"),
+        *execution_table_args("jobs"),
         CheckConstraint("priority BETWEEN 0 AND 9", name="priority"),
         Index("ix_jobs_tenant_created", "tenant_id", text("created_at DESC"), text("id DESC")),
         Index(
@@ -75,12 +83,6 @@ class Job(Execution, Base):
             "idempotency_key",
             unique=True,
             postgresql_where=text("idempotency_key IS NOT NULL"),
-        ),
-        Index("ix_jobs_queued_due", "due_at", postgresql_where=text("status = 'queued'")),
-        Index(
-            "ix_jobs_running_lease",
-            "lease_expires_at",
-            postgresql_where=text("status = 'running'"),
         ),
     )
 
