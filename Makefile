@@ -73,6 +73,10 @@ chart-test: sync tools ## Lint, render, validate and policy-check the Helm chart
 	$(HELM) lint --strict charts/conveyor -f charts/conveyor/ci/minimal-values.yaml
 	$(UV) run --frozen pytest tests/chart $(PYTEST_ARGS)
 
+.PHONY: chart-docs
+chart-docs: sync ## Regenerate the chart README's values table and the schema's descriptions from values.yaml
+	$(UV) run --frozen python scripts/chart_docs.py
+
 .PHONY: chart-render
 chart-render: tools ## Print the chart rendered with VALUES (default ci/minimal-values.yaml)
 	$(HELM) template conveyor charts/conveyor -f $${VALUES:-charts/conveyor/ci/minimal-values.yaml}
