@@ -33,6 +33,7 @@ KEY_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_.-]+):(?:\s|$)")
 COMMENT_LINE = re.compile(r"^ *#(?: (?P<text>.*))?$")
 DESCRIPTION = re.compile(r"^-- ?(?P<text>.*)$")
 DEFAULT_NOTE = re.compile(r"^@default -- ?(?P<text>.*)$")
+TYPES = ((bool, "bool"), (int, "int"), (float, "float"), (list, "list"), (dict, "object"))
 
 Path_ = tuple[str, ...]
 
@@ -112,18 +113,8 @@ def keys(values: dict[str, Any], docs: dict[Path_, Doc], prefix: Path_ = ()) -> 
 
 
 def _type(key: Key) -> str:
-    value = key.value
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    return "string"
+    """helm-docs' type names; bool before int, as a bool is an int in Python."""
+    return next((name for kind, name in TYPES if isinstance(key.value, kind)), "string")
 
 
 def _cell(text: str) -> str:
