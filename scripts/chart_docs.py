@@ -35,7 +35,7 @@ DESCRIPTION = re.compile(r"^-- ?(?P<text>.*)$")
 DEFAULT_NOTE = re.compile(r"^@default -- ?(?P<text>.*)$")
 TYPES = ((bool, "bool"), (int, "int"), (float, "float"), (list, "list"), (dict, "object"))
 
-Path_ = tuple[str, ...]
+KeyPath = tuple[str, ...]
 
 
 class DocsError(Exception):
@@ -50,7 +50,7 @@ class Doc:
 
 @dataclass(frozen=True)
 class Key:
-    path: Path_
+    path: KeyPath
     doc: Doc
     value: Any
     group: bool
@@ -77,9 +77,9 @@ def _doc(comment: list[str]) -> Doc | None:
     return Doc(" ".join(w for w in words if w), note)
 
 
-def comments(text: str) -> dict[Path_, Doc]:
+def comments(text: str) -> dict[KeyPath, Doc]:
     """Key path -> its `# --` description, read from the comment block just above each key."""
-    found: dict[Path_, Doc] = {}
+    found: dict[KeyPath, Doc] = {}
     stack: list[tuple[int, str]] = []
     block: list[str] = []
     for line in text.splitlines():
@@ -99,7 +99,7 @@ def comments(text: str) -> dict[Path_, Doc]:
     return found
 
 
-def keys(values: dict[str, Any], docs: dict[Path_, Doc], prefix: Path_ = ()) -> Iterator[Key]:
+def keys(values: dict[str, Any], docs: dict[KeyPath, Doc], prefix: KeyPath = ()) -> Iterator[Key]:
     """Every documented key, depth first in file order; refuses an undocumented one."""
     for name, value in values.items():
         path = (*prefix, name)
@@ -170,7 +170,7 @@ def _child(schema: dict[str, Any], node: dict[str, Any], name: str) -> dict[str,
     return extra if isinstance(extra, dict) else None
 
 
-def _node(schema: dict[str, Any], path: Path_) -> dict[str, Any]:
+def _node(schema: dict[str, Any], path: KeyPath) -> dict[str, Any]:
     node: dict[str, Any] | None = schema
     for name in path:
         node = _child(schema, node, name) if node is not None else None
