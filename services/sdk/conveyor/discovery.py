@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from importlib import metadata
 from typing import Literal
 
-from conveyor.catalogue import Catalogue, default_catalogue, use_catalogue
+from conveyor.catalogue import Catalogue, default_catalogue
 from conveyor.load_errors import (
     DuplicateEntryPoint,
     ImportFailed,
@@ -36,25 +36,25 @@ def load(
     queues: Collection[str],
     *,
     modules: str | Sequence[str] | None = None,
-    catalogue: Catalogue | None = None,
 ) -> Catalogue:
-    """Import every task module ``role`` needs and check the result; raise
-    :class:`~conveyor.load_errors.TaskLoadError` naming the module at fault.
+    """Import every task module ``role`` needs into the default catalogue, check it and return
+    it; raise :class:`~conveyor.load_errors.TaskLoadError` naming the module at fault.
 
-    ``modules`` defaults to ``$CONVEYOR_TASK_MODULES``; ``catalogue`` to the default one.
+    ``modules`` defaults to ``$CONVEYOR_TASK_MODULES``. Loading again imports nothing new and
+    checks again: a module registers once per process, into the catalogue then the default.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
     forget_distributions()
-    with use_catalogue(catalogue if catalogue is not None else default_catalogue()) as loaded:
-        for entry_point in entry_points_for(role):
-            _import_entry_point(entry_point)
-        for module in module_names(modules):
-            _import_module(module)
-    _check_queues(loaded, queues)
+    for entry_point in entry_points_for(role):
+        _import_entry_point(entry_point)
+    for module in module_names(modules):
+        _import_module(module)
+    catalogue = default_catalogue()
+    _check_queues(catalogue, queues)
     if role == "worker":
-        _check_implemented(loaded)
-    return loaded
+        _check_implemented(catalogue)
+    return catalogue
 
 
 def entry_points_for(role: Role) -> list[metadata.EntryPoint]:
