@@ -36,18 +36,22 @@ def load(
     queues: Collection[str],
     *,
     modules: str | Sequence[str] | None = None,
+    exclude: Collection[str] = (),
 ) -> Catalogue:
     """Import every task module ``role`` needs into the default catalogue, check it and return
     it; raise :class:`~conveyor.load_errors.TaskLoadError` naming the module at fault.
 
-    ``modules`` defaults to ``$CONVEYOR_TASK_MODULES``. Loading again imports nothing new and
-    checks again: a module registers once per process, into the catalogue then the default.
+    ``modules`` defaults to ``$CONVEYOR_TASK_MODULES``; ``exclude`` names entry points left out
+    in both groups (a family this deployment turns off, like diagnostics). Loading again
+    imports nothing new and checks again: a module registers once per process, into the
+    catalogue that was the default then.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
     forget_distributions()
     for entry_point in entry_points_for(role):
-        _import_entry_point(entry_point)
+        if entry_point.name not in exclude:
+            _import_entry_point(entry_point)
     for module in module_names(modules):
         _import_module(module)
     catalogue = default_catalogue()

@@ -96,6 +96,14 @@ def test_both_ways_load_together_in_a_worker(site: Site) -> None:
     assert catalogue.unimplemented() == []
 
 
+def test_excluded_entry_points_are_not_loaded(site: Site) -> None:
+    site.install_example()
+    catalogue = load("worker", QUEUES, modules="", exclude={"acme_reports"})
+    assert "acme.double" in catalogue
+    assert "acme.report" not in catalogue
+    assert "acme_tasks.reports.contracts" not in sys.modules
+
+
 def test_a_module_that_fails_to_import_stops_the_load_naming_it(site: Site) -> None:
     task_package(site, "broken-tasks", "broken_tasks", "import a_module_nobody_ships\n")
     with pytest.raises(
