@@ -14,11 +14,13 @@ from importlib import metadata
 from typing import Literal
 
 from conveyor.catalogue import Catalogue, default_catalogue
+from conveyor.kinds import Kind
 from conveyor.load_errors import (
     DuplicateEntryPoint,
     ImportFailed,
     MissingImplementation,
     TaskLoadError,
+    UndeclaredKind,
     UnknownQueue,
 )
 from conveyor.origins import forget_distributions
@@ -49,16 +51,41 @@ def load(
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
     forget_distributions()
-    for entry_point in entry_points_for(role):
-        if entry_point.name not in exclude:
-            _import_entry_point(entry_point)
+    catalogue = default_catalogue()
+    _load_entry_points(catalogue, role, exclude)
     for module in module_names(modules):
         _import_module(module)
-    catalogue = default_catalogue()
     _check_queues(catalogue, queues)
     if role == "worker":
         _check_implemented(catalogue)
     return catalogue
+
+
+def _load_entry_points(catalogue: Catalogue, role: Role, exclude: Collection[str]) -> None:
+    split = {entry_point.name: entry_point for entry_point in _group(CONTRACTS_GROUP)}
+    for entry_point in entry_points_for(role):
+        if entry_point.name in exclude:
+            continue
+        before = {kind.name for kind in catalogue}
+        _import_entry_point(entry_point)
+        if entry_point.group == TASKS_GROUP and entry_point.name in split:
+            added = [kind for kind in catalogue if kind.name not in before]
+            _check_declared_by_contract(added, entry_point, split[entry_point.name])
+
+
+def _check_declared_by_contract(
+    added: list[Kind], tasks: metadata.EntryPoint, contracts: metadata.EntryPoint
+) -> None:
+    """The implementations of a split package must not declare kinds of their own: the api and
+    beat, which import only its contracts, would never know them."""
+    hidden = [kind for kind in added if not kind.split]
+    if hidden:
+        raise UndeclaredKind(
+            f"entry point {tasks.name!r} ({TASKS_GROUP}) of {_shipped_by(tasks)} declares "
+            f"{_each(f'{k.name!r} ({k.origin})' for k in hidden)} without a contract, but the "
+            f"api and beat import only its contracts ({contracts.value}): declare it there "
+            "with conveyor.contract()"
+        )
 
 
 def entry_points_for(role: Role) -> list[metadata.EntryPoint]:

@@ -39,6 +39,10 @@ class DuplicateEntryPoint(TaskLoadError):
     """Two distributions declare the same entry point name in one group."""
 
 
+class UndeclaredKind(TaskLoadError):
+    """A split package's implementation module declares a kind its contracts do not."""
+
+
 class UnknownQueue(TaskLoadError):
     """A kind names a queue this deployment does not configure."""
 

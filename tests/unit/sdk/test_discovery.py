@@ -14,6 +14,7 @@ from conveyor.load_errors import (
     ImportFailed,
     MissingImplementation,
     ReservedKind,
+    UndeclaredKind,
     UnknownQueue,
 )
 from conveyor.origins import Origin
@@ -201,3 +202,23 @@ def test_a_distribution_using_a_reserved_prefix_is_refused(site: Site) -> None:
 def test_an_unknown_role_is_refused(site: Site) -> None:
     with pytest.raises(ValueError, match="role must be one of"):
         load("beat", QUEUES)  # type: ignore[arg-type]
+
+
+def test_a_split_package_whose_tasks_declare_their_own_kind_is_refused(site: Site) -> None:
+    site.module("half_split.contracts", ONE_CONTRACT.format(name="half.declared"))
+    site.module("half_split.tasks", ONE_TASK.format(name="half.hidden", queue="default"))
+    site.distribution(
+        "half-split",
+        {
+            "conveyor.contracts": {"half": "half_split.contracts"},
+            "conveyor.tasks": {"half": "half_split.tasks"},
+        },
+        ["half_split"],
+    )
+    with pytest.raises(
+        UndeclaredKind,
+        match=r"entry point 'half' \(conveyor\.tasks\) of distribution half-split declares "
+        r"'half\.hidden' \(module half_split\.tasks \(distribution half-split\)\) without a "
+        r"contract, but the api and beat import only its contracts \(half_split\.contracts\)",
+    ):
+        load("worker", QUEUES, modules="")
