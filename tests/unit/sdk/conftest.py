@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conveyor.catalogue import Catalogue, use_catalogue
+from conveyor.origins import forget_distributions
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 ACME = EXAMPLES / "acme-tasks"
@@ -40,11 +41,18 @@ class Site:
         importlib.invalidate_caches()
 
     def distribution(
-        self, name: str, entry_points: dict[str, dict[str, str]], packages: list[str]
+        self,
+        name: str,
+        entry_points: dict[str, dict[str, str]],
+        packages: list[str],
+        files: list[str] | None = None,
     ) -> None:
-        """Declare an installed distribution ``name`` shipping ``packages``."""
+        """Declare an installed distribution ``name`` shipping ``packages`` (and ``files``,
+        relative to this directory, in its RECORD)."""
         info = self.path / f"{name.replace('-', '_')}-0.1.0.dist-info"
         info.mkdir()
+        if files is not None:
+            (info / "RECORD").write_text("".join(f"{file},,\n" for file in files))
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
         (info / "top_level.txt").write_text("".join(f"{p}\n" for p in packages))
         (info / "entry_points.txt").write_text(
@@ -78,3 +86,4 @@ def site(tmp_path: Path, catalogue: Catalogue) -> Iterator[Site]:
     for name in set(sys.modules) - modules:
         del sys.modules[name]
     importlib.invalidate_caches()
+    forget_distributions()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 
 import pytest
 
@@ -222,3 +223,21 @@ def test_a_split_package_whose_tasks_declare_their_own_kind_is_refused(site: Sit
         r"contract, but the api and beat import only its contracts \(half_split\.contracts\)",
     ):
         load("worker", QUEUES, modules="")
+
+
+def test_a_namespace_package_over_two_distributions_names_the_right_one(site: Site) -> None:
+    (site.path / "acme_ns").mkdir()  # no __init__.py: a namespace package
+    for team in ("red", "blue"):
+        module = f"acme_ns.{team}"
+        (site.path / "acme_ns" / f"{team}.py").write_text(
+            textwrap.dedent(ONE_TASK.format(name=f"{team}.job", queue="default"))
+        )
+        site.distribution(
+            f"{team}-tasks",
+            {"conveyor.tasks": {team: module}},
+            ["acme_ns"],
+            files=[f"acme_ns/{team}.py"],
+        )
+    catalogue = load("worker", QUEUES, modules="")
+    assert catalogue["red.job"].origin == Origin("acme_ns.red", "red-tasks")
+    assert catalogue["blue.job"].origin == Origin("acme_ns.blue", "blue-tasks")
