@@ -1,0 +1,1 @@
+"""Acme's reports: a split package (contracts import-light, implementations heavier)."""
