@@ -15,12 +15,14 @@ import pytest
 
 from conveyor.catalogue import Catalogue, use_catalogue
 from conveyor.origins import forget_distributions
+from conveyor.reserved import BUILTIN_PACKAGES
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 ACME = EXAMPLES / "acme-tasks"
 TASK_MODULES = EXAMPLES / "task-modules"
-# the only packages allowed to use reserved prefixes in these tests
-TEST_BUILTINS = frozenset({"sdktest_builtin"})
+# the packages allowed to use reserved prefixes in these tests: the test's own, and the
+# workspace's families, whose entry points every load in this environment finds too
+TEST_BUILTINS = frozenset({"sdktest_builtin"}) | BUILTIN_PACKAGES
 
 
 @dataclass
