@@ -60,21 +60,37 @@ def _codec(encoding: str) -> str:
 
 
 def _csv_table(stream: Any, encoding: str, delimiter: str) -> Table:
-    text = io.TextIOWrapper(
-        buffered(stream), encoding=_codec(encoding), errors="strict", newline=""
-    )
-    reader = csv.reader(text, delimiter=delimiter)
-    with _csv_errors(reader, encoding):
+    reader = csv.reader(_text_lines(buffered(stream), encoding), delimiter=delimiter)
+    with _csv_errors(reader):
         header = next(reader, None)
     if header is None:
         raise MalformedFile("the file is empty: it has no header row")
     if header and header[0].startswith(BOM):
         header[0] = header[0][len(BOM) :]
-    return Table(header, _csv_rows(reader, encoding))
+    return Table(header, _csv_rows(reader))
 
 
-def _csv_rows(reader: Any, encoding: str) -> Iterator[Row]:
-    with _csv_errors(reader, encoding):
+def _text_lines(binary: io.BufferedReader, encoding: str) -> Iterator[str]:
+    """The file's lines, decoded one at a time, so a decoding error names its line."""
+    codec = _codec(encoding)
+    if "\n".encode(encoding) != b"\n":  # UTF-16 and the like: a line break is not one byte
+        yield from io.TextIOWrapper(binary, encoding=codec, errors="strict", newline="")
+        return
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    line = 0
+    try:
+        for line, raw in enumerate(binary, start=1):  # noqa: B007 (the except needs the line)
+            yield decoder.decode(raw)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        raise MalformedFile(
+            f"the file is not valid {encoding} text (line {line or 1}: {error.reason}); "
+            "set 'encoding' to the file's encoding"
+        ) from None
+
+
+def _csv_rows(reader: Any) -> Iterator[Row]:
+    with _csv_errors(reader):
         last = reader.line_num
         for cells in reader:
             line, last = last + 1, reader.line_num
@@ -83,13 +99,13 @@ def _csv_rows(reader: Any, encoding: str) -> Iterator[Row]:
 
 
 @contextlib.contextmanager
-def _csv_errors(reader: Any, encoding: str) -> Iterator[None]:
+def _csv_errors(reader: Any) -> Iterator[None]:
     try:
         yield
-    except UnicodeDecodeError as error:
+    except UnicodeDecodeError as error:  # the text wrapper's, for multi-byte line breaks
         raise MalformedFile(
-            f"the file is not valid {encoding} text (near line {reader.line_num + 1}: "
-            f"{error.reason}); set 'encoding' to the file's encoding"
+            f"the file is not valid text in its encoding ({error.reason}); "
+            "set 'encoding' to the file's encoding"
         ) from None
     except csv.Error as error:
         raise MalformedFile(f"not a readable CSV file (line {reader.line_num}): {error}") from None
