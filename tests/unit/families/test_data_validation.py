@@ -121,7 +121,7 @@ def test_a_row_with_more_fields_than_the_header_is_invalid(ctx: MemoryContext) -
 
 
 def test_an_xlsx_sheet_is_validated_with_its_typed_cells(ctx: MemoryContext) -> None:
-    rows = [
+    rows: list[list[Any]] = [
         ["id", "Name", "price", "active", "since"],
         [1, "apple", 1.5, True, datetime(2024, 1, 1)],
         [2.0, "pear", "cheap", False, date(2024, 1, 2)],
