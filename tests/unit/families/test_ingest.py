@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from conveyor import NonRetryable
 from conveyor_ingest.contracts import AllSourcesParams, FeedParams
 from conveyor_ingest.ical import calendar_events
+from conveyor_ingest.schedules import default_schedules
 from conveyor_ingest.tasks import AllSources, feed
 from conveyor_sources.upstream import UpstreamUnavailable
 from tests.unit.families.conftest import SourcesFile
@@ -240,3 +241,20 @@ def test_all_sources_fans_out_one_item_per_feed_source(
     assert plan == [{"source": "team-calendar"}, {"source": "news"}]
     upstream.answer("/news.xml", Answer(200, RSS))
     assert fanout.item(AllSourcesParams(), plan[1], ctx)["events"] == 2
+
+
+def test_the_daily_schedule_is_enabled_only_with_a_feed_source(
+    sources_file: SourcesFile, upstream: Upstream
+) -> None:
+    sources_file([feeds(upstream)[2]])
+    [daily] = default_schedules()
+    assert daily == {
+        "name": "ingest.all_sources daily",
+        "kind": "ingest.all_sources",
+        "params": {},
+        "cron": "0 6 * * *",
+        "timezone": "America/New_York",
+        "enabled": False,
+    }
+    sources_file(feeds(upstream))
+    assert default_schedules()[0]["enabled"] is True
