@@ -199,3 +199,9 @@ def test_bad_params_are_refused_naming_the_field(overrides: dict[str, Any], mess
 def test_a_utf16_file_with_its_byte_order_mark_is_read(ctx: MemoryContext) -> None:
     data = csv_bytes([HEADER, "1,caf\u00e9,1.5,true,2024-01-01"], encoding="utf-16")
     assert validate(ctx, "wide.csv", data, encoding="utf-16")["valid"] == 1
+
+
+def test_a_repeated_header_is_refused_only_when_a_column_reads_it(ctx: MemoryContext) -> None:
+    assert validate(ctx, "dup.csv", csv_bytes(["id,Name,note,note", "1,a,x,y"]))["valid"] == 1
+    with pytest.raises(MalformedFile, match=r"repeats the column\(s\) \['Name'\]"):
+        validate(ctx, "dup.csv", csv_bytes(["id,Name,Name", "1,a,b"]))

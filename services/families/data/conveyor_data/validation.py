@@ -48,7 +48,7 @@ class RowChecker:
     def __init__(
         self, columns: Mapping[str, Column], header: Sequence[Any], key: Sequence[str] = ()
     ) -> None:
-        positions = _positions(header)
+        positions = _positions(header, columns)
         missing = [
             column.source or name
             for name, column in columns.items()
@@ -94,20 +94,19 @@ class RowChecker:
         return (None, errors) if errors else (record, [])
 
 
-def _positions(header: Sequence[Any]) -> dict[str, int]:
+def _positions(header: Sequence[Any], columns: Mapping[str, Column]) -> dict[str, int]:
+    """Where each header name is; a name the columns read must appear once."""
     positions: dict[str, int] = {}
-    duplicated = set()
+    repeated = set()
     for index, cell in enumerate(header):
         name = "" if cell is None else str(cell).strip()
-        if not name:
-            continue
         if name in positions:
-            duplicated.add(name)
-        positions.setdefault(name, index)
-    for name in duplicated:
-        del positions[name]  # ambiguous: a column reading it finds it missing, said below
-    if duplicated:
-        raise MalformedFile(f"the header repeats the column(s) {sorted(duplicated)}")
+            repeated.add(name)
+        elif name:
+            positions[name] = index
+    ambiguous = sorted(repeated & {column.source or name for name, column in columns.items()})
+    if ambiguous:
+        raise MalformedFile(f"the header repeats the column(s) {ambiguous}")
     return positions
 
 
