@@ -229,3 +229,9 @@ def test_exporting_an_unknown_dataset_fails_terminally(ctx: MemoryContext) -> No
     with pytest.raises(NonRetryable, match="dataset 'nowhere' not found"):
         export(ExportParams(dataset="nowhere", format="csv"), ctx)
     assert ctx.artifacts.files == {}
+
+
+def test_a_header_without_a_key_column_fails_terminally(ctx: MemoryContext) -> None:
+    columns = {**COLUMNS, "sku": {"required": False}}
+    with pytest.raises(MalformedFile, match=r"lacks the required column\(s\) \['sku'\]"):
+        run_import(ctx, csv_bytes(["qty", "1"]), columns=columns)

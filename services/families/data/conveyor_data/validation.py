@@ -49,10 +49,11 @@ class RowChecker:
         self, columns: Mapping[str, Column], header: Sequence[Any], key: Sequence[str] = ()
     ) -> None:
         positions = _positions(header, columns)
+        needed = {name for name, column in columns.items() if column.required} | set(key)
         missing = [
-            column.source or name
-            for name, column in columns.items()
-            if column.required and (column.source or name) not in positions
+            columns[name].source or name
+            for name in columns
+            if name in needed and (columns[name].source or name) not in positions
         ]
         if missing:
             found = ", ".join(repr(h) for h in positions) or "no header"
@@ -77,21 +78,25 @@ class RowChecker:
         record: dict[str, JsonValue] = {}
         errors: list[RowError] = []
         for bound in self._bound:
-            raw = (
-                cells[bound.position]
-                if bound.position is not None and bound.position < len(cells)
-                else None
-            )
-            try:
-                value = convert(bound.column.type, raw)
-            except CellError as error:
-                errors.append(RowError(line, bound.header, _quote(raw), str(error)))
-                continue
-            if value is None and (bound.column.required or bound.field in self._key):
-                why = "a key field" if bound.field in self._key else "required"
-                errors.append(RowError(line, bound.header, "", f"empty, but {why}"))
+            value, error = self._cell(bound, line, cells)
+            if error is not None:
+                errors.append(error)
             record[bound.field] = value
         return (None, errors) if errors else (record, [])
+
+    def _cell(
+        self, bound: _Bound, line: int, cells: Sequence[Any]
+    ) -> tuple[JsonValue, RowError | None]:
+        position = bound.position
+        raw = cells[position] if position is not None and position < len(cells) else None
+        try:
+            value = convert(bound.column.type, raw)
+        except CellError as error:
+            return None, RowError(line, bound.header, _quote(raw), str(error))
+        if value is None and (bound.column.required or bound.field in self._key):
+            why = "a key field" if bound.field in self._key else "required"
+            return None, RowError(line, bound.header, "", f"empty, but {why}")
+        return value, None
 
 
 def _positions(header: Sequence[Any], columns: Mapping[str, Column]) -> dict[str, int]:
