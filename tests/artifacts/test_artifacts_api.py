@@ -199,13 +199,19 @@ def test_the_name_query_overrides_the_file_name(client: TestClient, auth: dict[s
 def test_an_expired_artifact_is_gone(client: TestClient, auth: dict[str, str]) -> None:
     later = datetime.now(UTC) + timedelta(days=1)
     kept = client.post(
-        ARTIFACTS, params={"expires_at": later.isoformat()}, files={"file": ("a", b"a")}, headers=auth
+        ARTIFACTS,
+        params={"expires_at": later.isoformat()},
+        files={"file": ("a", b"a")},
+        headers=auth,
     ).json()
     assert datetime.fromisoformat(kept["expires_at"]) == later
     assert client.get(f"{ARTIFACTS}/{kept['id']}", headers=auth).status_code == 200
     past = datetime.now(UTC) - timedelta(seconds=1)
     expired = client.post(
-        ARTIFACTS, params={"expires_at": past.isoformat()}, files={"file": ("b", b"b")}, headers=auth
+        ARTIFACTS,
+        params={"expires_at": past.isoformat()},
+        files={"file": ("b", b"b")},
+        headers=auth,
     ).json()
     assert client.get(f"{ARTIFACTS}/{expired['id']}", headers=auth).status_code == 404
     assert client.get(f"{ARTIFACTS}/{expired['id']}/content", headers=auth).status_code == 404
