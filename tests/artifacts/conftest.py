@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from conveyor_api.main import create_app
-from conveyor_cli.devstack import children
 from conveyor_cli.devstack.ports import free_port, wait_for_port
 from conveyor_core.settings import Settings
+from tests import processes
 
 ARTIFACTS = "/api/v1/artifacts"
 SMALL_LIMIT = 64 * 1024
@@ -63,18 +60,14 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     executable = shutil.which("moto_server")
     assert executable is not None, "moto[server] is a dev dependency: run `make sync`"
     port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with Path(log).open("wb") as out:
-        process = subprocess.Popen(
-            [executable, "-H", "127.0.0.1", "-p", str(port)],
-            env={**os.environ, **S3_CREDENTIALS},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=children.child_setup(),
-        )
+    running = processes.start(
+        "moto",
+        [executable, "-H", "127.0.0.1", "-p", str(port)],
+        {**os.environ, **S3_CREDENTIALS},
+        tmp_path_factory.mktemp("moto"),
+    )
     try:
-        wait_for_port(port, 60.0)
+        wait_for_port(port, processes.READY_TIMEOUT_SECONDS)
         yield f"http://127.0.0.1:{port}"
     finally:
-        children.stop(process, signal.SIGTERM)
+        running.stop()
