@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from conveyor_core.datasets.models import Dataset, DatasetRecord
+from conveyor_core.datasets.models import Dataset
+from conveyor_core.datasets.repository import StoredRecord
 from conveyor_core.datasets.service import MAX_KEY_FIELDS
 
 MAX_UPSERT_RECORDS = 10_000
@@ -42,7 +43,7 @@ class RecordOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, record: DatasetRecord) -> RecordOut:
+    def of(cls, record: StoredRecord) -> RecordOut:
         return cls(key=record.key, data=record.data, updated_at=record.updated_at)
 
 

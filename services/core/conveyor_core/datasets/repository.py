@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, delete, func, literal, literal_column, select, update
@@ -13,6 +14,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
 from conveyor_core.datasets.models import Dataset, DatasetRecord
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    key: list[Any]
+    data: dict[str, Any]
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +87,15 @@ def page_datasets(
 
 def page_records(
     session: Session, dataset_id: uuid.UUID, after: list[Any] | None, limit: int
-) -> list[DatasetRecord]:
-    statement = select(DatasetRecord).where(DatasetRecord.dataset_id == dataset_id)
+) -> list[StoredRecord]:
+    # columns, not entities: a JSON array primary key cannot key the session's identity map
+    statement = select(DatasetRecord.key, DatasetRecord.data, DatasetRecord.updated_at).where(
+        DatasetRecord.dataset_id == dataset_id
+    )
     if after is not None:
         statement = statement.where(DatasetRecord.key > literal(after, JSONB))
-    return list(session.scalars(statement.order_by(DatasetRecord.key).limit(limit)))
+    rows = session.execute(statement.order_by(DatasetRecord.key).limit(limit))
+    return [StoredRecord(key, data, updated_at) for key, data, updated_at in rows]
 
 
 def delete_dataset(session: Session, tenant_id: uuid.UUID, name: str) -> bool:

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from conveyor_core.datasets import repository
-from conveyor_core.datasets.models import Dataset, DatasetRecord
+from conveyor_core.datasets.models import Dataset
+from conveyor_core.datasets.repository import StoredRecord
 
 BATCH_ROWS = 1000  # records per INSERT: 3 parameters each, far below PostgreSQL's 65535
 MAX_KEY_FIELDS = 16
@@ -159,7 +160,7 @@ def list_datasets(
 
 def list_records(
     session: Session, tenant_id: uuid.UUID, name: str, limit: int, cursor: str | None
-) -> tuple[list[DatasetRecord], str | None]:
+) -> tuple[list[StoredRecord], str | None]:
     """In key order; the cursor is the last key seen."""
     dataset = get_dataset(session, tenant_id, name)
     after = None if cursor is None else _decode(cursor)
