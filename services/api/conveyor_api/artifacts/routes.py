@@ -32,6 +32,7 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorResponse, "description": "the key lacks the scope"},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    **AUTH_ERRORS,
     404: {"model": ErrorResponse, "description": "no such artifact for this tenant"},
     422: {"model": ErrorResponse, "description": "invalid input"},
 }
