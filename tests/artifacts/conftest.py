@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from conveyor_api.main import create_app
+from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.ports import free_port, wait_for_port
 from conveyor_core.settings import Settings
 from tests import processes
@@ -30,6 +32,17 @@ def small_client(settings: Settings) -> Iterator[TestClient]:
     limited = settings.model_copy(update={"max_upload_bytes": SMALL_LIMIT})
     with TestClient(create_app(limited)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def small_api_server(process_env: dict[str, str], logs_dir: Path) -> Iterator[str]:
+    """A real api process with CONVEYOR_MAX_UPLOAD_BYTES at 64 KiB."""
+    port = free_port()
+    env = {**process_env, "CONVEYOR_MAX_UPLOAD_BYTES": str(SMALL_LIMIT)}
+    running = processes.start("api-small-uploads", commands.api(port), env, logs_dir)
+    wait_for_port(port, processes.READY_TIMEOUT_SECONDS)
+    yield f"http://127.0.0.1:{port}"
+    running.stop()
 
 
 @pytest.fixture

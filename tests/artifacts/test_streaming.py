@@ -64,3 +64,17 @@ def test_a_20_mib_upload_is_stored_while_it_arrives_and_downloads_whole(
             for chunk in body.iter_raw():
                 downloaded.update(chunk)
         assert downloaded.hexdigest() == artifact["sha256"]
+
+
+def test_a_real_api_process_answers_413_to_a_chunked_upload_over_the_limit(
+    small_api_server: str, make_key: Callable[..., str], sessions: sessionmaker[Session]
+) -> None:
+    headers = {"Authorization": f"Bearer {make_key()}", "Content-Type": CONTENT_TYPE}
+    with httpx.Client(base_url=small_api_server, timeout=60) as http:
+        refused = http.post(ARTIFACTS, content=form(megabytes(1)), headers=headers)
+        assert refused.status_code == 413
+        assert refused.json()["error"]["code"] == "payload_too_large"
+        declared = http.post(ARTIFACTS, content=b"".join(form(megabytes(1))), headers=headers)
+        assert declared.status_code == 413
+    with sessions() as session:
+        assert session.scalar(text("SELECT count(*) FROM artifacts")) == 0
