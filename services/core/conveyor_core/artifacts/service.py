@@ -21,7 +21,9 @@ from conveyor_core.artifacts.storage import Meter
 
 MAX_NAME_LENGTH = 255
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
-_CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+(\s*;\s*[\w.+-]+=(\"[^\"\x00-\x1f]*\"|[\w.+-]+))*$")
+_CONTENT_TYPE = re.compile(
+    r"^[\w.+-]+/[\w.+-]+(\s*;\s*[\w.+-]+=(\"[^\"\x00-\x1f]*\"|[\w.+-]+))*$", re.ASCII
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
