@@ -6,6 +6,7 @@ import hashlib
 import uuid
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.artifacts.backends import ArtifactStore
@@ -71,3 +72,24 @@ def test_open_artifact_streams_what_write_artifact_stored(
     assert b"".join(chunks) == b"".join(pieces)
     assert [len(c) for c in chunks] == [1024 * 1024] * 2 + [3_000_000 - 2 * 1024 * 1024]
     assert opened.artifact.content_type == "application/octet-stream"
+
+
+def test_deleting_a_finished_job_deletes_its_artifacts(
+    client: TestClient, auth: dict[str, str], sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    job = _job(client, auth)
+    with transaction(sessions) as session:
+        row = session.get_one(Job, job.id)
+        row.status = "succeeded"  # as its worker would have finished it
+        written = write_artifact(
+            session,
+            ArtifactStore.from_settings(settings),
+            row.tenant_id,
+            "out",
+            iter([b"x"]),
+            job_id=job.id,
+        )
+    assert client.delete(f"{JOBS}/{job.id}", headers=auth).status_code == 204
+    assert client.get(f"{ARTIFACTS}/{written.id}", headers=auth).status_code == 404
+    with sessions() as session:
+        assert session.scalar(text("SELECT count(*) FROM artifact_chunks")) == 0
