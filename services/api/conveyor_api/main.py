@@ -16,6 +16,8 @@ from conveyor_api.jobs.routes import router as jobs_router
 from conveyor_api.jobs.stream import router as stream_router
 from conveyor_api.limits import BodySizeLimit
 from conveyor_api.resources import ApiResources
+from conveyor_api.schedules import errors as schedule_errors
+from conveyor_api.schedules.routes import router as schedules_router
 from conveyor_core.auth.service import bootstrap_admin_key
 from conveyor_core.db.engine import transaction
 from conveyor_core.observability.logging import configure_logging
@@ -55,12 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    schedule_errors.install(app)
     errors.document(app)
     app.include_router(health_router)
     app.include_router(jobs_router)
     app.include_router(stream_router)
     app.include_router(catalogue_router)
     app.include_router(admin_router)
+    app.include_router(schedules_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     observability.install(app)  # last: its latency middleware sees every response
     return app
