@@ -58,7 +58,7 @@ def update_schedule(session: Session, schedule: Schedule, **values: Any) -> Sche
         .where(Schedule.id == schedule.id)
         .values(**values, updated_at=func.now())
         .returning(Schedule)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
     try:
         return session.scalars(statement).one()
