@@ -103,13 +103,16 @@ def test_patch_changes_the_timing_and_a_pause_clears_the_next_run(
 ) -> None:
     created = client.post(SCHEDULES, json=body(), headers=auth).json()
     url = f"{SCHEDULES}/{created['id']}"
-    to_cron = client.patch(url, json={"cron": "0 6 * * *", "timezone": "Europe/Paris"}, headers=auth)
+    to_cron = client.patch(
+        url, json={"cron": "0 6 * * *", "timezone": "Europe/Paris"}, headers=auth
+    )
     assert to_cron.status_code == 200, to_cron.text
     changed = to_cron.json()
     assert (changed["cron"], changed["interval_seconds"]) == ("0 6 * * *", None)
-    assert datetime.fromisoformat(changed["next_run_at"]).astimezone(
-        ZoneInfo("Europe/Paris")
-    ).hour == 6
+    assert (
+        datetime.fromisoformat(changed["next_run_at"]).astimezone(ZoneInfo("Europe/Paris")).hour
+        == 6
+    )
     paused = client.patch(url, json={"enabled": False}, headers=auth).json()
     assert (paused["enabled"], paused["next_run_at"]) == (False, None)
     resumed = client.patch(url, json={"enabled": True}, headers=auth).json()
@@ -159,7 +162,11 @@ def test_run_now_creates_one_job_and_records_it(
     run = client.post(f"{SCHEDULES}/{created['id']}/run", headers=auth)
     assert run.status_code == 201, run.text
     job = run.json()
-    assert (job["kind"], job["params"], job["status"]) == ("diag.echo", {"message": "tick"}, "queued")
+    assert (job["kind"], job["params"], job["status"]) == (
+        "diag.echo",
+        {"message": "tick"},
+        "queued",
+    )
     after = client.get(f"{SCHEDULES}/{created['id']}", headers=auth).json()
     assert after["last_job_id"] == job["id"]
     assert after["last_run_at"] is not None

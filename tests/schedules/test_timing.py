@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from itertools import accumulate, repeat
+from itertools import accumulate, pairwise, repeat
 
 import pytest
 
@@ -19,7 +19,9 @@ NEW_YORK = "America/New_York"
 
 
 def _runs(timing: Timing, start: datetime, count: int) -> list[datetime]:
-    runs = accumulate(repeat(None, count), lambda moment, _: timing.next_after(moment), initial=start)
+    runs = accumulate(
+        repeat(None, count), lambda moment, _: timing.next_after(moment), initial=start
+    )
     return list(runs)[1:]
 
 
@@ -50,7 +52,7 @@ def test_a_start_inside_the_repeated_hour_never_answers_the_past() -> None:
 def test_an_hourly_wildcard_keeps_its_cadence_through_the_repeated_hour() -> None:
     half_hourly = Timing("*/30 * * * *", None, NEW_YORK)
     runs = _runs(half_hourly, datetime(2026, 11, 1, 4, 50, tzinfo=UTC), 5)
-    assert {b - a for a, b in zip(runs, runs[1:], strict=False)} == {timedelta(minutes=30)}
+    assert {b - a for a, b in pairwise(runs)} == {timedelta(minutes=30)}
 
 
 def test_weekday_cron_runs_in_its_time_zone() -> None:
