@@ -24,6 +24,7 @@ from conveyor_core.models import Job, Schedule
 from conveyor_core.publishing import Publisher
 from conveyor_core.schedules import repository
 from conveyor_core.schedules.service import Overlap, ScheduleNotFound, ScheduleSpec
+from conveyor_core.schedules.timing import InvalidTiming
 from conveyor_core.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -80,13 +81,19 @@ def _fire_one(
     session: Session, settings: Settings, schedule: Schedule, now: datetime
 ) -> Job | None:
     timing = ScheduleSpec.of(schedule).timing
+    tick = schedule.next_run_at or now
+    try:
+        following = timing.following(tick, now)
+    except InvalidTiming as error:  # only a row written around the api can get here
+        log.error("schedule paused: invalid timing", schedule=schedule.name, error=str(error))
+        repository.pause(session, schedule)
+        return None
     if schedule.next_run_at is None and schedule.cron is not None:
         # a cron schedule stored without its next time starts at it rather than now
         repository.advance(session, schedule, timing.next_after(now))
         return None
-    tick = schedule.next_run_at or now
     job = _fire(session, settings, schedule, tick)
-    repository.advance(session, schedule, timing.following(tick, now))
+    repository.advance(session, schedule, following)
     return job
 
 

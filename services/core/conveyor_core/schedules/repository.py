@@ -94,6 +94,14 @@ def advance(session: Session, schedule: Schedule, next_run: datetime) -> None:
     session.execute(update(Schedule).where(Schedule.id == schedule.id).values(next_run_at=next_run))
 
 
+def pause(session: Session, schedule: Schedule) -> None:
+    session.execute(
+        update(Schedule)
+        .where(Schedule.id == schedule.id)
+        .values(enabled=False, next_run_at=None, updated_at=func.now())
+    )
+
+
 def record_run(session: Session, schedule: Schedule, ran_at: datetime, job_id: uuid.UUID) -> None:
     session.execute(
         update(Schedule)

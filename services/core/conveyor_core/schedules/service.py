@@ -106,7 +106,12 @@ def check(spec: ScheduleSpec, settings: Settings, tenant_id: uuid.UUID) -> None:
 
 
 def _next_run(spec: ScheduleSpec, now: datetime) -> datetime | None:
-    return spec.timing.next_after(now) if spec.enabled else None
+    if not spec.enabled:
+        return None
+    try:
+        return spec.timing.next_after(now)
+    except InvalidTiming as error:  # a cron expression that never comes round
+        raise InvalidSchedule([_problem(error.field, str(error), "invalid_cron")]) from None
 
 
 def create_schedule(
