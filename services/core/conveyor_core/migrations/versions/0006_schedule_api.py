@@ -1,7 +1,8 @@
 """schedules over the API: time zone, overlap policy, last job, one timing per schedule
 
-A schedule has exactly one of ``cron`` and ``interval_seconds``; rows that had neither or both
-(beat never fired them) are removed rather than guessed at.
+A schedule has exactly one of ``cron`` and ``interval_seconds``. A row with both keeps its
+interval, the timing beat fired it by until now; a row with neither (beat never fired it) is
+removed rather than guessed at.
 
 Revision ID: 0006
 Revises: 0003
@@ -37,7 +38,8 @@ def upgrade() -> None:
             nullable=False,
         ),
     )
-    op.execute("DELETE FROM schedules WHERE (cron IS NULL) = (interval_seconds IS NULL)")
+    op.execute("UPDATE schedules SET cron = NULL WHERE interval_seconds IS NOT NULL")
+    op.execute("DELETE FROM schedules WHERE cron IS NULL AND interval_seconds IS NULL")
     op.create_check_constraint(
         op.f("ck_schedules_one_timing"), "schedules", "(cron IS NULL) <> (interval_seconds IS NULL)"
     )
