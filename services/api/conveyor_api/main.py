@@ -21,6 +21,8 @@ from conveyor_api.jobs.routes import router as jobs_router
 from conveyor_api.jobs.stream import router as stream_router
 from conveyor_api.limits import BodySizeLimit
 from conveyor_api.resources import ApiResources
+from conveyor_api.schedules import errors as schedule_errors
+from conveyor_api.schedules.routes import router as schedules_router
 from conveyor_core.artifacts.backends import ArtifactStore
 from conveyor_core.auth.service import bootstrap_admin_key
 from conveyor_core.db.engine import transaction
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     artifact_errors.install(app, settings)
     dataset_errors.install(app)
+    schedule_errors.install(app)
     errors.document(app)
     app.include_router(health_router)
     app.include_router(jobs_router)
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_router)
     app.include_router(artifacts_router)
     app.include_router(datasets_router)
+    app.include_router(schedules_router)
     # an upload streams under its own limit, CONVEYOR_MAX_UPLOAD_BYTES
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_request_bytes, exempt={("POST", UPLOAD_PATH)}

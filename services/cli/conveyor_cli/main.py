@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from conveyor_cli import dev, jobs, keys, migrate
+from conveyor_cli import dev, jobs, keys, migrate, schedules
 
 app = typer.Typer(
     name="conveyor",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(keys.app, name="keys")
+app.add_typer(schedules.app, name="schedules")
 app.command("migrate")(migrate.migrate)
 app.command("dev")(dev.dev)
 jobs.register(app)
