@@ -30,11 +30,29 @@ BACKENDS = (None, "postgresql", "redis")
 _counter: redis.Redis | None = None
 
 
-def _redis(url: str) -> redis.Redis:
+def _redis() -> redis.Redis:
     global _counter
     if _counter is None:
-        _counter = redis.Redis.from_url(url)
+        _counter = redis.Redis.from_url(os.environ["REDIS_URL"])
     return _counter
+
+
+# one callable per task name for every app of a process (Celery warns about two)
+def noop(job_id: str = "", item_id: str | None = None) -> None:
+    _redis().incr(COUNTER_KEY)
+
+
+def stored(job_id: str = "", item_id: str | None = None) -> None:
+    """Does nothing; its result (None) is what the backend stores."""
+
+
+def echo(value: Any = None) -> Any:
+    return value
+
+
+def chord_done(results: list[Any]) -> int:
+    _redis().set(CHORD_DONE_KEY, repr(time.time()))
+    return len(results)
 
 
 def result_backend(backend: str | None, redis_url: str, database_url: str) -> str | None:
@@ -57,19 +75,6 @@ def make_app(backend: str | None, redis_url: str, database_url: str = "") -> Cel
     url = result_backend(backend, redis_url, database_url)
     app.conf.result_backend = url
     app.conf.task_ignore_result = url is None
-
-    def noop(job_id: str = "", item_id: str | None = None) -> None:
-        _redis(redis_url).incr(COUNTER_KEY)
-
-    def stored(job_id: str = "", item_id: str | None = None) -> None:
-        """Does nothing; its result (None) is what the backend stores."""
-
-    def echo(value: Any = None) -> Any:
-        return value
-
-    def chord_done(results: list[Any]) -> int:
-        _redis(redis_url).set(CHORD_DONE_KEY, repr(time.time()))
-        return len(results)
 
     app.task(name="bench.noop", queue=QUEUE, acks_late=True)(noop)
     app.task(name="bench.stored", queue=QUEUE, acks_late=True)(stored)
