@@ -98,7 +98,7 @@ def _report(runs: dict[str, list[Any]]) -> None:
         statistics.median(sustained),
         POST_TARGET,
         at_most=False,
-        beside=f"rounds {report.fmt(sustained, '.0f')}; p99 at {POST_TARGET}/s: {p99s} ms; {beside}",
+        beside=f"rounds {report.fmt(sustained, '.0f')}; p99 at {POST_TARGET}/s {p99s} ms; {beside}",
     )
     gets: list[Load] = runs["get"]
     report.verdict(

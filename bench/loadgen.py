@@ -35,7 +35,7 @@ class Spec:
 
 
 def _encode(spec: Spec, request: dict[str, Any]) -> bytes:
-    body = request.get("body", "").encode()
+    body = str(request.get("body", "")).encode()
     lines = [f"{request['method']} {request['path']} HTTP/1.1", f"Host: {spec.host}:{spec.port}"]
     lines += [f"{name}: {value}" for name, value in request.get("headers", {}).items()]
     if body:

@@ -1,6 +1,6 @@
-"""The baselines: bare Celery apps as teams deploy them, on stock kombu (not Conveyor's own
-Redis transport) with Conveyor's broker settings otherwise: acks_late, prefetch 1, JSON, task
-events **off**. ``backend`` picks what keeps the tasks' results:
+"""The baselines: bare Celery apps as teams deploy them, nothing of Conveyor imported: stock
+kombu Redis transport, acks_late, prefetch 1, JSON, task events **off**. ``backend`` picks what
+keeps the tasks' results:
 
 - ``None``: results ignored; a task counts itself in Redis, so draining measures Celery alone;
 - ``"postgresql"``: Celery's database backend (``db+postgresql://``), every result stored, the
@@ -18,9 +18,6 @@ from typing import Any
 
 import redis
 from celery import Celery
-
-from conveyor_core.celery_app import create_celery_app
-from conveyor_core.settings import Settings
 
 COUNTER_KEY = "bench:raw:done"
 CHORD_DONE_KEY = "bench:raw:chord-done"
@@ -65,16 +62,27 @@ def result_backend(backend: str | None, redis_url: str, database_url: str) -> st
 
 
 def make_app(backend: str | None, redis_url: str, database_url: str = "") -> Celery:
-    settings = Settings.model_validate({"REDIS_URL": redis_url})
-    app = create_celery_app(settings, "bench.raw")
-    # kombu's own transport; BENCH_RAW_TRANSPORT=conveyor runs the baseline on Conveyor's,
-    # to tell what the transport alone changes
-    if os.environ.get("BENCH_RAW_TRANSPORT", "kombu") == "kombu":
-        app.conf.broker_transport = "redis"
-    app.conf.worker_send_task_events = False
     url = result_backend(backend, redis_url, database_url)
-    app.conf.result_backend = url
-    app.conf.task_ignore_result = url is None
+    app = Celery("bench.raw", set_as_current=False)
+    app.conf.update(
+        broker_url=redis_url,
+        broker_connection_retry_on_startup=True,
+        result_backend=url,
+        task_ignore_result=url is None,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_default_queue=QUEUE,
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        worker_send_task_events=False,
+        task_send_sent_event=False,
+        worker_hijack_root_logger=False,
+    )
+    # BENCH_RAW_TRANSPORT=conveyor puts the baseline on Conveyor's Redis transport (imported by
+    # name when the worker connects), to tell what the transport alone changes
+    if os.environ.get("BENCH_RAW_TRANSPORT") == "conveyor":
+        app.conf.broker_transport = "conveyor_core.celery_app:RedisTransport"
 
     app.task(name="bench.noop", queue=QUEUE, acks_late=True)(noop)
     app.task(name="bench.stored", queue=QUEUE, acks_late=True)(stored)
