@@ -24,7 +24,7 @@ from bench.loadgen import Load, offer
 from bench.stack import api, api_key, backing_services
 
 POST_RATES = [200, 400, 800] if QUICK else [400, 600, 800, 1000, 1200, 1600]
-STEP_SECONDS = seconds(5, 2)
+STEP_SECONDS = seconds(5, 1.5)
 GET_RATE = 1000
 GET_JOBS = 1000
 BATCH = size("api_batch", 10_000, 2_000)

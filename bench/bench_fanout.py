@@ -28,7 +28,7 @@ from conveyor_cli.devstack.backing import BackingServices
 from conveyor_core.publishing import Delivery, Publisher
 from tests import processes
 
-ITEMS = size("fanout_items", 10_000, 1_000)
+ITEMS = size("fanout_items", 10_000, 500)
 
 Measured = tuple[float, dict[str, float]]  # seconds, CPU seconds per process tree
 

@@ -25,7 +25,7 @@ from bench.config import rounds, size
 from bench.jobs import client, post
 from bench.stack import api, api_key, backing_services, worker
 
-JOBS = size("latency_jobs", 500, 50)
+JOBS = size("latency_jobs", 500, 30)
 WARM_UP = size("latency_warm_up", 20, 5)
 POLL_SECONDS = 0.001
 TARGET_P50_MS = 10.0

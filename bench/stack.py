@@ -135,6 +135,9 @@ class Database:
     def execute(self, sql: str, *params: object) -> None:
         self._conn.execute(sql, params)
 
+    def execute_named(self, sql: str, values: dict[str, object]) -> None:
+        self._conn.execute(sql, values)
+
     def close(self) -> None:
         self._conn.close()
 
