@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ def alternate(rounds: int, measures: dict[str, Callable[[], T]]) -> dict[str, li
 def percentile(values: Sequence[float], p: float) -> float:
     """The nearest-rank percentile (p in 0..100) of a non-empty sample."""
     ordered = sorted(values)
-    rank = max(1, round(p / 100 * len(ordered) + 0.5))
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[min(rank, len(ordered)) - 1]
 
 
