@@ -28,7 +28,7 @@ from bench.jobs import client, post
 from bench.stack import Database, api, api_key, backing_services, wait_until, worker
 from conveyor_core.publishing import Delivery, Publisher
 
-FIRST, LAST = size("footprint_first", 10_000, 300), size("footprint_last", 50_000, 900)
+FIRST, LAST = size("footprint_first", 10_000, 200), size("footprint_last", 50_000, 500)
 SINGLES = 500  # single POSTs and GETs per 10,000 jobs
 BATCH = 1000
 WORKER_MB, API_MB, START_RATIO, GROWTH = 200.0, 120.0, 1.2, 0.05

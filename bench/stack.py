@@ -132,6 +132,9 @@ class Database:
         row = self._conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
+    def rows(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        return self._conn.execute(sql, params).fetchall()
+
     def execute(self, sql: str, *params: object) -> None:
         self._conn.execute(sql, params)
 
