@@ -58,10 +58,14 @@ def verdict(
     passed = value <= limit if at_most else value >= limit
     bound = "<=" if at_most else ">="
     mark = "PASS" if passed else "MISS"
-    line = f"{mark}  {target}: {value:.3g} (target {bound} {limit:g}); {beside}"
+    line = f"{mark}  {target}: {_number(value)} (target {bound} {limit:g}); {beside}"
     print(line, flush=True)
     VERDICTS.append(Verdict(benchmark, target, passed, line))
     return passed
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def summary() -> None:
