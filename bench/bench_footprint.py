@@ -40,16 +40,17 @@ MB = 1024 * 1024
 class Memory:
     rss_mb: float
     pss_mb: float
+    processes: int
 
     def __str__(self) -> str:
-        return f"RSS {self.rss_mb:6.1f} MB (PSS {self.pss_mb:6.1f})"
+        return f"RSS {self.rss_mb:6.1f} MB (PSS {self.pss_mb:6.1f}, {self.processes} processes)"
 
 
 def memory(pid: int, *, tree: bool) -> Memory:
     root = psutil.Process(pid)
     members = [root, *root.children(recursive=True)] if tree else [root]
     infos = [p.memory_full_info() for p in members]
-    return Memory(sum(i.rss for i in infos) / MB, sum(i.pss for i in infos) / MB)
+    return Memory(sum(i.rss for i in infos) / MB, sum(i.pss for i in infos) / MB, len(infos))
 
 
 def raw_start_seconds(env: dict[str, str], logs: Path) -> float:
