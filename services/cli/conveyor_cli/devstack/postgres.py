@@ -50,7 +50,9 @@ def _give_to(user: str, path: Path) -> None:
 
 
 class EmbeddedPostgres:
-    def __init__(self, root: Path, port: int) -> None:
+    def __init__(self, root: Path, port: int, *, durable: bool = False) -> None:
+        # durable: production's crash safety (benchmarks); the dev stack and tests skip fsync
+        self.durable = durable
         self.data_dir = root / "pgdata"
         self.log_path = root / "postgres.log"
         self.port = port
@@ -76,8 +78,18 @@ class EmbeddedPostgres:
                     str(self.data_dir),
                     "-c",
                     "max_connections=300",
-                    "-c",
-                    "fsync=off",
+                    *(
+                        [
+                            "-c",
+                            "fsync=on",
+                            "-c",
+                            "synchronous_commit=on",
+                            "-c",
+                            "full_page_writes=on",
+                        ]
+                        if self.durable
+                        else ["-c", "fsync=off"]
+                    ),
                 ],
                 user=self.user,
                 stdout=log,
