@@ -28,9 +28,8 @@ def _state(job: dict[str, Any]) -> str:
     return f"{job['status']} (attempt {job['attempts']})" if job["attempts"] else job["status"]
 
 
-def _follow(client: ApiClient, path: str) -> Iterator[dict[str, Any]]:
+def _follow(client: ApiClient, path: str, job: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The job as it stands, then after every event of its stream, then as it ended."""
-    job: dict[str, Any] = client.call("GET", path)
     yield job
     for event in client.events(f"{path}/events"):
         changed = event["status"] != job["status"]
@@ -56,7 +55,8 @@ class _View:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.bar.stop()
+        if self.task is not None:
+            self.bar.stop()
 
     def show(self, job: dict[str, Any]) -> None:
         line = f"{job['id']} {_state(job)}"
@@ -87,8 +87,9 @@ def watch(job: JobId, url: UrlOption = None, api_key: KeyOption = "") -> None:
     """
     client = ApiClient(url, api_key)
     path = f"{JOBS}/{job_id(client, job)}"
+    first = client.call("GET", path)  # an unknown job fails here, before anything is drawn
     with _View() as view:
-        for last in _follow(client, path):
+        for last in _follow(client, path, first):
             view.show(last)
     console.print(f"{last['id']} {_state(last)}", highlight=False, soft_wrap=True)
     for line in _first_errors(client, path, last):
