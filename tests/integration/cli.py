@@ -17,7 +17,7 @@ def conveyor(
     stdin: str | None = None,
     cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``conveyor ARGS`` with only the API's address and key in its environment (no DATABASE_URL)."""
+    """``conveyor ARGS`` with only the API's address and key in its environment."""
     return subprocess.run(
         ["conveyor", *args],
         capture_output=True,

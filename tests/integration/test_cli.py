@@ -67,7 +67,8 @@ def test_operator_commands_show_queues_and_workers(
 
 def test_an_empty_api_key_is_said_to_be_missing(api_server: str) -> None:
     line = one_line_error(conveyor("jobs", url=api_server, key=""))
-    assert "no API key" in line and "CONVEYOR_API_KEY" in line
+    assert "no API key" in line
+    assert "CONVEYOR_API_KEY" in line
 
 
 @pytest.mark.parametrize(
@@ -184,7 +185,8 @@ def test_batch_refuses_a_bad_line_naming_it_and_creates_nothing(
 def test_kinds_lists_what_can_be_submitted(api_server: str, make_key: Callable[..., str]) -> None:
     kinds = conveyor("kinds", url=api_server, key=make_key())
     assert kinds.returncode == 0, kinds.stderr
-    assert "diag.fanout" in kinds.stdout and "diag.echo" in kinds.stdout
+    assert "diag.fanout" in kinds.stdout
+    assert "diag.echo" in kinds.stdout
 
 
 def test_items_lists_a_fanout_jobs_items_and_their_errors(
@@ -201,4 +203,5 @@ def test_items_lists_a_fanout_jobs_items_and_their_errors(
     rows = [line for line in listed.stdout.splitlines() if "succeeded" in line or "failed" in line]
     assert len(rows) == 3
     failed = conveyor("items", job_id, "--status", "failed", url=api_server, key=key)
-    assert "failed" in failed.stdout and "succeeded" not in failed.stdout
+    assert "failed" in failed.stdout
+    assert "succeeded" not in failed.stdout

@@ -32,7 +32,8 @@ def test_keys_are_created_listed_and_revoked_through_the_api(
     assert conveyor("jobs", url=api_server, key=new_key).returncode == 0
 
     listed = conveyor("keys", "list", "--tenant", "analytics", url=api_server, key=admin)
-    assert key_id in listed.stdout and "active" in listed.stdout
+    assert key_id in listed.stdout
+    assert "active" in listed.stdout
     assert new_key not in listed.stdout
     assert conveyor("keys", "revoke", key_id, url=api_server, key=admin).returncode == 0
     assert "unauthorized" in one_line_error(conveyor("jobs", url=api_server, key=new_key))
@@ -83,12 +84,15 @@ def test_bootstrap_finds_the_running_dev_stack_without_database_url(
         row = session.scalars(
             select(ApiKey).where(ApiKey.key_hash == hash_key(made.stdout.strip()))
         ).one()
-    assert str(row.id) == key_id and row.scopes == ["admin"]
+    assert str(row.id) == key_id
+    assert row.scopes == ["admin"]
 
 
 def test_bootstrap_without_database_or_stack_is_one_line(tmp_path: Path) -> None:
     line = one_line_error(_bootstrap({}, tmp_path))
-    assert "DATABASE_URL" in line and "make dev" in line
+    assert "DATABASE_URL" in line
+    assert "make dev" in line
     unreachable = _bootstrap({"DATABASE_URL": "postgresql://u:pw@127.0.0.1:9/x"}, tmp_path)
     line = one_line_error(unreachable)
-    assert "127.0.0.1:9" in line and "pw" not in line
+    assert "127.0.0.1:9" in line
+    assert "pw" not in line
