@@ -6,7 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from conveyor_cli.errors import fail
 from conveyor_core.auth.keys import generate_key
 from conveyor_core.db import migrate
 from conveyor_core.settings import DEFAULT_METRICS_PORT
+
+if TYPE_CHECKING:
+    from conveyor_cli.devstack.backing import BackingServices
 
 ADMIN_KEY_FILE = "admin-key"
 PROBES_DIR = "probes"
@@ -40,17 +43,33 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _refuse_taken_ports(api_port: int, postgres_port: int, redis_port: int) -> int:
-    """Fail before starting anything when a port is taken; returns the worker's metrics port."""
+def _refuse_taken_ports(api_port: int, postgres_port: int, redis_port: int, metrics: int) -> None:
+    """Fail before starting anything when a port this stack needs is another's."""
     if "DATABASE_URL" not in os.environ:
         ensure_free(postgres_port, "PostgreSQL", "CONVEYOR_DEV_POSTGRES_PORT")
     if "REDIS_URL" not in os.environ:
         ensure_free(redis_port, "Redis", "CONVEYOR_DEV_REDIS_PORT")
     ensure_free(api_port, "the api", "CONVEYOR_API_PORT")
-    metrics_port = int(os.environ.get("CONVEYOR_METRICS_PORT", DEFAULT_METRICS_PORT))
     metrics_host = os.environ.get("CONVEYOR_METRICS_HOST", LOOPBACK)
-    ensure_free(metrics_port, "the worker's metrics", "CONVEYOR_METRICS_PORT", metrics_host)
-    return metrics_port
+    ensure_free(metrics, "the worker's metrics", "CONVEYOR_METRICS_PORT", metrics_host)
+
+
+def _child_env(root: Path, services: BackingServices, metrics_port: int) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": services.database_url,
+        "REDIS_URL": services.redis_url,
+        "CONVEYOR_DIAGNOSTICS": os.environ.get("CONVEYOR_DIAGNOSTICS", "1"),
+        "CONVEYOR_LOG_FORMAT": os.environ.get("CONVEYOR_LOG_FORMAT", "console"),
+        "CONVEYOR_BOOTSTRAP_ADMIN_KEY": os.environ.get("CONVEYOR_BOOTSTRAP_ADMIN_KEY")
+        or _admin_key(root),
+        # this stack's own metrics port and probe files: two stacks never share them
+        "CONVEYOR_METRICS_PORT": str(metrics_port),
+        "CONVEYOR_METRICS_HOST": os.environ.get("CONVEYOR_METRICS_HOST", LOOPBACK),
+        "CONVEYOR_PROBE_DIR": os.environ.get("CONVEYOR_PROBE_DIR") or str(root / PROBES_DIR),
+    }
+    Path(env["CONVEYOR_PROBE_DIR"]).mkdir(parents=True, exist_ok=True)
+    return env
 
 
 def _refuse_second_stack(root: Path) -> None:
@@ -85,6 +104,9 @@ def dev(
     api_port: Annotated[int, typer.Option(envvar="CONVEYOR_API_PORT")] = 8000,
     postgres_port: Annotated[int, typer.Option(envvar="CONVEYOR_DEV_POSTGRES_PORT")] = 54329,
     redis_port: Annotated[int, typer.Option(envvar="CONVEYOR_DEV_REDIS_PORT")] = 63799,
+    metrics_port: Annotated[
+        int, typer.Option(envvar="CONVEYOR_METRICS_PORT", help="The worker's metrics.")
+    ] = DEFAULT_METRICS_PORT,
     concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
 ) -> None:
     """Run PostgreSQL, Redis, the api, one worker on every queue, and beat."""
@@ -92,7 +114,7 @@ def dev(
 
     root = data_dir.resolve()
     _refuse_second_stack(root)
-    metrics_port = _refuse_taken_ports(api_port, postgres_port, redis_port)
+    _refuse_taken_ports(api_port, postgres_port, redis_port, metrics_port)
     services = backing.start(
         root,
         database_url=os.environ.get("DATABASE_URL"),
@@ -105,20 +127,7 @@ def dev(
     api_url = f"http://{LOOPBACK}:{api_port}"
     try:
         migrate.upgrade(services.database_url)
-        env = {
-            **os.environ,
-            "DATABASE_URL": services.database_url,
-            "REDIS_URL": services.redis_url,
-            "CONVEYOR_DIAGNOSTICS": os.environ.get("CONVEYOR_DIAGNOSTICS", "1"),
-            "CONVEYOR_LOG_FORMAT": os.environ.get("CONVEYOR_LOG_FORMAT", "console"),
-            "CONVEYOR_BOOTSTRAP_ADMIN_KEY": os.environ.get("CONVEYOR_BOOTSTRAP_ADMIN_KEY")
-            or _admin_key(root),
-            # this stack's own metrics port and probe files: two stacks never share them
-            "CONVEYOR_METRICS_PORT": str(metrics_port),
-            "CONVEYOR_METRICS_HOST": os.environ.get("CONVEYOR_METRICS_HOST", LOOPBACK),
-            "CONVEYOR_PROBE_DIR": os.environ.get("CONVEYOR_PROBE_DIR") or str(root / PROBES_DIR),
-        }
-        Path(env["CONVEYOR_PROBE_DIR"]).mkdir(parents=True, exist_ok=True)
+        env = _child_env(root, services, metrics_port)
         api = supervisor.spawn("api", commands.api(api_port), env)
         supervisor.spawn("worker", commands.worker(concurrency=concurrency), env)
         supervisor.spawn("beat", commands.beat(), env)
