@@ -6,7 +6,24 @@ import os
 import subprocess
 from pathlib import Path
 
+from conveyor_cli.devstack.ports import free_port
+
 CLI_TIMEOUT_SECONDS = 120
+PORT_VARIABLES = (
+    "CONVEYOR_DEV_POSTGRES_PORT",
+    "CONVEYOR_DEV_REDIS_PORT",
+    "CONVEYOR_API_PORT",
+    "CONVEYOR_METRICS_PORT",
+)
+
+
+def stack_env(data_dir: Path, **ports: int) -> dict[str, str]:
+    """A dev stack's environment on free ports (``ports`` overrides some), nothing inherited."""
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), "COLUMNS": "200"}
+    env["CONVEYOR_DEV_DIR"] = str(data_dir)
+    for variable in PORT_VARIABLES:
+        env[variable] = str(ports.get(variable, free_port()))
+    return env
 
 
 def conveyor(

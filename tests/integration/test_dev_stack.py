@@ -3,7 +3,6 @@ servers; and the README's command lines run as written against a real dev stack.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -16,24 +15,9 @@ from conveyor_cli.devstack.children import ServerFailed
 from conveyor_cli.devstack.ports import free_port
 from conveyor_cli.devstack.postgres import EmbeddedPostgres
 from conveyor_cli.devstack.redis import EmbeddedRedis
-from tests.integration.cli import one_line_error
+from tests.integration.cli import PORT_VARIABLES, one_line_error, stack_env
 
-PORT_VARIABLES = (
-    "CONVEYOR_DEV_POSTGRES_PORT",
-    "CONVEYOR_DEV_REDIS_PORT",
-    "CONVEYOR_API_PORT",
-    "CONVEYOR_METRICS_PORT",
-)
 REFUSAL_TIMEOUT_SECONDS = 60
-
-
-def stack_env(data_dir: Path, **ports: int) -> dict[str, str]:
-    """A dev stack's environment on free ports (``ports`` overrides some), nothing inherited."""
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), "COLUMNS": "200"}
-    env["CONVEYOR_DEV_DIR"] = str(data_dir)
-    for variable in PORT_VARIABLES:
-        env[variable] = str(ports.get(variable, free_port()))
-    return env
 
 
 @pytest.fixture
