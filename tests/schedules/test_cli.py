@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from tests.integration.test_cli import conveyor
+from tests.integration.cli import conveyor
 
 
 def test_create_list_pause_resume_run_and_delete(

@@ -19,6 +19,7 @@ from conveyor_api.datasets.routes import router as datasets_router
 from conveyor_api.health.routes import router as health_router
 from conveyor_api.jobs.routes import router as jobs_router
 from conveyor_api.jobs.stream import router as stream_router
+from conveyor_api.keys.routes import router as keys_router
 from conveyor_api.limits import BodySizeLimit
 from conveyor_api.resources import ApiResources
 from conveyor_api.schedules import errors as schedule_errors
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(artifacts_router)
     app.include_router(datasets_router)
     app.include_router(schedules_router)
+    app.include_router(keys_router)
     # an upload streams under its own limit, CONVEYOR_MAX_UPLOAD_BYTES
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_request_bytes, exempt={("POST", UPLOAD_PATH)}

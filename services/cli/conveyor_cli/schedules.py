@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from conveyor_cli.client import DEFAULT_URL, ApiClient, KeyOption, UrlOption, fail
+from conveyor_cli.client import ApiClient, KeyOption, UrlOption
+from conveyor_cli.errors import fail
 
 console = Console()
 SCHEDULES = "/api/v1/schedules"
@@ -64,7 +65,7 @@ def _when(value: str | None) -> str:
 
 
 @app.command("list")
-def list_schedules(url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
+def list_schedules(url: UrlOption = None, api_key: KeyOption = "") -> None:
     """List the tenant's schedules."""
     items = ApiClient(url, api_key).call("GET", SCHEDULES)["items"]
     table = Table("id", "name", "kind", "timing", "state", "overlap", "next run", "last job")
@@ -99,7 +100,7 @@ def create(
     priority: Annotated[int | None, typer.Option(min=0, max=9)] = None,
     overlap: Annotated[Literal["allow", "skip"], typer.Option()] = "allow",
     paused: Annotated[bool, typer.Option(help="Create it paused.")] = False,
-    url: UrlOption = DEFAULT_URL,
+    url: UrlOption = None,
     api_key: KeyOption = "",
 ) -> None:
     """Create a schedule (exactly one of --cron and --interval-seconds) and print it."""
@@ -118,7 +119,7 @@ def create(
     console.print_json(data=ApiClient(url, api_key).call("POST", SCHEDULES, json=body))
 
 
-def _set_enabled(reference: str, enabled: bool, url: str, api_key: str) -> None:
+def _set_enabled(reference: str, enabled: bool, url: str | None, api_key: str) -> None:
     client = ApiClient(url, api_key)
     path = f"{SCHEDULES}/{_id(client, reference)}"
     schedule = client.call("PATCH", path, json={"enabled": enabled})
@@ -126,26 +127,26 @@ def _set_enabled(reference: str, enabled: bool, url: str, api_key: str) -> None:
 
 
 @app.command()
-def pause(reference: Reference, url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
+def pause(reference: Reference, url: UrlOption = None, api_key: KeyOption = "") -> None:
     """Stop creating jobs until resumed."""
     _set_enabled(reference, False, url, api_key)
 
 
 @app.command()
-def resume(reference: Reference, url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
+def resume(reference: Reference, url: UrlOption = None, api_key: KeyOption = "") -> None:
     """Create jobs again, from the next run after now."""
     _set_enabled(reference, True, url, api_key)
 
 
 @app.command()
-def run(reference: Reference, url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
+def run(reference: Reference, url: UrlOption = None, api_key: KeyOption = "") -> None:
     """Create one job of the schedule now and print it."""
     client = ApiClient(url, api_key)
     console.print_json(data=client.call("POST", f"{SCHEDULES}/{_id(client, reference)}/run"))
 
 
 @app.command()
-def delete(reference: Reference, url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
+def delete(reference: Reference, url: UrlOption = None, api_key: KeyOption = "") -> None:
     """Remove a schedule; the jobs it created stay."""
     client = ApiClient(url, api_key)
     schedule_id = _id(client, reference)

@@ -53,6 +53,10 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 Limit = Annotated[int, Query(ge=1, le=500)]
+IdPrefix = Annotated[
+    str | None,
+    Query(pattern=r"^(?:[0-9a-fA-F]-?){1,32}$", description="Jobs whose id starts with this."),
+]
 DEFAULT_STUCK_SECONDS = 300
 
 
@@ -124,6 +128,7 @@ def list_jobs(
     queue: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
+    id_prefix: IdPrefix = None,
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> JobList:
@@ -133,6 +138,7 @@ def list_jobs(
         queue=queue,
         created_after=created_after,
         created_before=created_before,
+        id_prefix=id_prefix,
     )
     with res.sessions() as session:
         jobs, next_cursor = queries.list_jobs(session, principal.tenant_id, where, limit, cursor)
