@@ -1,6 +1,8 @@
-"""``make bench``: run every benchmark in turn; each prints its figures and its baseline.
+"""``make bench``: run every benchmark in turn; each prints its figures and its baseline, and
+the run ends with every target's PASS or MISS.
 
-``python -m bench NAME`` runs one (the module's name without ``bench_``).
+``python -m bench NAME...`` runs some (a module's name without ``bench_``); ``BENCH_QUICK=1``
+makes it a smoke run of small sizes and one round.
 """
 
 from __future__ import annotations
@@ -8,16 +10,24 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import time
 from pathlib import Path
+
+from bench import report
+from bench.config import QUICK
+
+# the issue's targets in order, then the others
+ORDER = ["durable", "fanout", "api", "latency", "footprint", "scale"]
 
 
 def available() -> list[str]:
     here = Path(__file__).parent
-    return sorted(
+    names = {
         m.name.removeprefix("bench_")
         for m in pkgutil.iter_modules([str(here)])
         if m.name.startswith("bench_")
-    )
+    }
+    return [n for n in ORDER if n in names] + sorted(names - set(ORDER))
 
 
 def main(selected: list[str]) -> int:
@@ -26,9 +36,15 @@ def main(selected: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(sorted(unknown))}; have: {available()}")
         return 2
+    started = time.monotonic()
+    print(f"mode: {'quick (BENCH_QUICK=1)' if QUICK else 'full'}", flush=True)
     for name in names:
+        began = time.monotonic()
         print(f"== {name}", flush=True)
         importlib.import_module(f"bench.bench_{name}").main()
+        print(f"== {name}: {time.monotonic() - began:.0f} s", flush=True)
+    report.summary()
+    print(f"== total: {time.monotonic() - started:.0f} s")
     return 0
 
 

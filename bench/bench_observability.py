@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.config import rounds, size
 from bench.cpu import tree_seconds
 from bench.stack import backing_services, settings_for
 from conveyor_cli.devstack import commands
@@ -38,8 +39,8 @@ from tests import processes
 from tests.observability.otlp_receiver import otlp_receiver
 from tests.waiting import until
 
-JOBS_PER_ROUND = int(os.environ.get("BENCH_OBSERVABILITY_JOBS", "1000"))
-ROUNDS = int(os.environ.get("BENCH_OBSERVABILITY_ROUNDS", "3"))
+JOBS_PER_ROUND = size("observability_jobs", 1000, 200)
+ROUNDS = int(os.environ.get("BENCH_OBSERVABILITY_ROUNDS", str(rounds())))
 CONCURRENCY = 4
 WARM_UP_JOBS = 50  # not measured: the first jobs of each pool process pay for its set-up
 TARGET_OVERHEAD = 0.10
@@ -104,7 +105,6 @@ def _round(env: dict[str, str], logs: Path, sessions: sessionmaker[Session], nam
 def main() -> None:
     with backing_services() as (_, env, root), otlp_receiver(decode=False) as (endpoint, receiver):
         logs = root / "logs"
-        logs.mkdir()
         engine = make_engine(settings_for(env), "conveyor.bench")
         sessions = make_sessionmaker(engine)
         off = {**env, "CONVEYOR_METRICS_ENABLED": "0", "CONVEYOR_TRACING_ENABLED": "0"}

@@ -10,12 +10,21 @@ from fastapi import FastAPI
 
 from conveyor_api import errors, observability
 from conveyor_api.admin.routes import router as admin_router
+from conveyor_api.artifacts import errors as artifact_errors
+from conveyor_api.artifacts.routes import UPLOAD_PATH
+from conveyor_api.artifacts.routes import router as artifacts_router
 from conveyor_api.catalogue.routes import router as catalogue_router
+from conveyor_api.datasets import errors as dataset_errors
+from conveyor_api.datasets.routes import router as datasets_router
 from conveyor_api.health.routes import router as health_router
 from conveyor_api.jobs.routes import router as jobs_router
 from conveyor_api.jobs.stream import router as stream_router
+from conveyor_api.keys.routes import router as keys_router
 from conveyor_api.limits import BodySizeLimit
 from conveyor_api.resources import ApiResources
+from conveyor_api.schedules import errors as schedule_errors
+from conveyor_api.schedules.routes import router as schedules_router
+from conveyor_core.artifacts.backends import ArtifactStore
 from conveyor_core.auth.service import bootstrap_admin_key
 from conveyor_core.db.engine import transaction
 from conveyor_core.observability.logging import configure_logging
@@ -45,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         res = ApiResources.open(settings)
         _bootstrap(res)
         app.state.resources = res
+        app.state.artifact_store = ArtifactStore.from_settings(settings)
         yield
         res.close()
 
@@ -55,12 +65,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    artifact_errors.install(app, settings)
+    dataset_errors.install(app)
+    schedule_errors.install(app)
     errors.document(app)
     app.include_router(health_router)
     app.include_router(jobs_router)
     app.include_router(stream_router)
     app.include_router(catalogue_router)
     app.include_router(admin_router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.include_router(artifacts_router)
+    app.include_router(datasets_router)
+    app.include_router(schedules_router)
+    app.include_router(keys_router)
+    # an upload streams under its own limit, CONVEYOR_MAX_UPLOAD_BYTES
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_request_bytes, exempt={("POST", UPLOAD_PATH)}
+    )
     observability.install(app)  # last: its latency middleware sees every response
     return app

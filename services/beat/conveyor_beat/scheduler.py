@@ -10,9 +10,9 @@ import structlog
 from celery.beat import Scheduler
 
 from conveyor_beat.leader import LeaderLock
-from conveyor_beat.schedules import service as schedules
 from conveyor_core.db.engine import make_engine, make_sessionmaker
 from conveyor_core.publishing import Publisher
+from conveyor_core.schedules import firing
 from conveyor_core.settings import get_settings
 
 log = structlog.get_logger(__name__)
@@ -42,7 +42,7 @@ class LeaderScheduler(Scheduler):  # type: ignore[misc]
 
     def _fire_schedules(self) -> None:
         try:
-            schedules.fire_due(self._sessions, Publisher(self.app), self._settings)
+            firing.fire_due(self._sessions, Publisher(self.app), self._settings)
         except Exception as error:  # the database may be away; the next tick tries again
             log.warning("schedules not fired", error=repr(error))
 

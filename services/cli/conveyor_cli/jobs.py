@@ -1,4 +1,4 @@
-"""Job commands: submit, inspect, watch and operate jobs through the HTTP API."""
+"""Job commands: submit, inspect and operate jobs through the HTTP API."""
 
 from __future__ import annotations
 
@@ -7,15 +7,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
-from conveyor_cli.client import DEFAULT_URL, ApiClient, KeyOption, UrlOption, fail
-
-console = Console()
-JOBS = "/api/v1/jobs"
-FINISHED = {"succeeded", "failed", "cancelled", "dead_lettered"}
+from conveyor_cli import batch, items, paging
+from conveyor_cli.client import ApiClient, KeyOption, UrlOption
+from conveyor_cli.errors import fail
+from conveyor_cli.resolve import JOBS, JobId, job_id
+from conveyor_cli.tables import console, table
 
 
 def _parse_param(pair: str) -> tuple[str, Any]:
@@ -29,7 +26,7 @@ def _parse_param(pair: str) -> tuple[str, Any]:
 
 
 def _params(pairs: list[str], params_file: Path | None) -> dict[str, Any]:
-    params: dict[str, Any] = {}
+    params: Any = {}
     if params_file is not None:
         try:
             params = json.loads(params_file.read_text())
@@ -38,7 +35,7 @@ def _params(pairs: list[str], params_file: Path | None) -> dict[str, Any]:
         if not isinstance(params, dict):
             fail(f"{params_file} must hold a JSON object")
     params.update(dict(_parse_param(p) for p in pairs))
-    return params
+    return dict(params)
 
 
 def _show(job: dict[str, Any]) -> None:
@@ -54,7 +51,7 @@ def submit(
     queue: Annotated[str | None, typer.Option()] = None,
     priority: Annotated[int | None, typer.Option(min=0, max=9)] = None,
     idempotency_key: Annotated[str | None, typer.Option()] = None,
-    url: UrlOption = DEFAULT_URL,
+    url: UrlOption = None,
     api_key: KeyOption = "",
 ) -> None:
     """Submit a job and print it."""
@@ -67,122 +64,87 @@ def submit(
     _show(ApiClient(url, api_key).call("POST", JOBS, json=body, headers=headers))
 
 
-def status(job_id: str, url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
+def status(job: JobId, url: UrlOption = None, api_key: KeyOption = "") -> None:
     """Print a job."""
-    _show(ApiClient(url, api_key).call("GET", f"{JOBS}/{job_id}"))
+    client = ApiClient(url, api_key)
+    _show(client.call("GET", f"{JOBS}/{job_id(client, job)}"))
 
 
-def watch(job_id: str, url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
-    """Follow a job's progress live until it finishes; exits 1 unless it succeeded."""
-    last: dict[str, Any] = {}
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
-    ) as bar:
-        task = bar.add_task(job_id, total=None)
-        for last in ApiClient(url, api_key).events(f"{JOBS}/{job_id}/events"):
-            progress = last["progress"]
-            total = progress["total"] or 1
-            done = (
-                progress["succeeded"] + progress["failed"]
-                if progress["total"]
-                else (1 if last["status"] in FINISHED else 0)
-            )
-            bar.update(
-                task, total=total, completed=done, description=f"{job_id[:8]} {last['status']}"
-            )
-    console.print(f"{job_id} {last.get('status')}")
-    if last.get("status") != "succeeded":
-        raise typer.Exit(1)
+def _job_row(job: dict[str, Any]) -> tuple[str, ...]:
+    p = job["progress"]
+    done = f"{p['succeeded'] + p['failed']}/{p['total']}" if p["total"] else "-"
+    return (
+        job["id"],
+        job["kind"],
+        job["queue"],
+        job["status"],
+        done,
+        str(job["attempts"]),
+        job["created_at"][:19],
+    )
 
 
 def jobs(
     status: Annotated[str | None, typer.Option()] = None,
     kind: Annotated[str | None, typer.Option()] = None,
     queue: Annotated[str | None, typer.Option()] = None,
-    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
-    url: UrlOption = DEFAULT_URL,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="Jobs per page.")] = 20,
+    cursor: Annotated[str | None, typer.Option(help="Start at this page (see next page).")] = None,
+    all_pages: Annotated[bool, typer.Option("--all", help="Follow every page.")] = False,
+    url: UrlOption = None,
     api_key: KeyOption = "",
 ) -> None:
-    """List recent jobs, newest first."""
-    query = {
-        k: v
-        for k, v in {"status": status, "kind": kind, "queue": queue, "limit": limit}.items()
-        if v is not None
-    }
-    page = ApiClient(url, api_key).call("GET", JOBS, params=query)
-    table = Table("id", "kind", "queue", "status", "progress", "attempts", "created")
-    for job in page["items"]:
-        p = job["progress"]
-        done = f"{p['succeeded'] + p['failed']}/{p['total']}" if p["total"] else "-"
-        table.add_row(
-            job["id"],
-            job["kind"],
-            job["queue"],
-            job["status"],
-            done,
-            str(job["attempts"]),
-            job["created_at"][:19],
-        )
-    console.print(table)
+    """List jobs, newest first, a page at a time (or --all)."""
+    query = {"status": status, "kind": kind, "queue": queue, "limit": limit, "cursor": cursor}
+    grid = table("id", "kind", "queue", "status", "progress", "attempts", "created")
+    for job in paging.rows(ApiClient(url, api_key), JOBS, query, all_pages):
+        grid.add_row(*_job_row(job))
+    console.print(grid)
 
 
-def retry(job_id: str, url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
+def retry(job: JobId, url: UrlOption = None, api_key: KeyOption = "") -> None:
     """Requeue a job's failed items (or the job itself)."""
-    body = ApiClient(url, api_key).call("POST", f"{JOBS}/{job_id}/retry")
+    client = ApiClient(url, api_key)
+    body = client.call("POST", f"{JOBS}/{job_id(client, job)}/retry")
     console.print(f"requeued {body['requeued']}")
 
 
-def cancel(job_id: str, url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
+def cancel(job: JobId, url: UrlOption = None, api_key: KeyOption = "") -> None:
     """Cancel a job: queued work never starts, running tasks are revoked."""
-    body = ApiClient(url, api_key).call("POST", f"{JOBS}/{job_id}/cancel")
-    console.print(f"{job_id} {body['status']}")
+    client = ApiClient(url, api_key)
+    body = client.call("POST", f"{JOBS}/{job_id(client, job)}/cancel")
+    console.print(f"{body['id']} {body['status']}")
 
 
 def reset_stuck(
-    job_id: str,
+    job: JobId,
     older_than: Annotated[int, typer.Option(help="Seconds since heartbeat.")] = 300,
-    url: UrlOption = DEFAULT_URL,
+    url: UrlOption = None,
     api_key: KeyOption = "",
 ) -> None:
     """Requeue running items whose heartbeat stopped."""
-    body = ApiClient(url, api_key).call(
-        "POST", f"{JOBS}/{job_id}/reset-stuck", params={"older_than": older_than}
-    )
+    client = ApiClient(url, api_key)
+    path = f"{JOBS}/{job_id(client, job)}/reset-stuck"
+    body = client.call("POST", path, params={"older_than": older_than})
     console.print(f"requeued {body['requeued']}")
 
 
-def delete(job_id: str, url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
+def refresh_progress(job: JobId, url: UrlOption = None, api_key: KeyOption = "") -> None:
+    """Recompute a job's progress counters from its items (repairs drift) and print the job."""
+    client = ApiClient(url, api_key)
+    _show(client.call("POST", f"{JOBS}/{job_id(client, job)}/refresh-progress"))
+
+
+def delete(job: JobId, url: UrlOption = None, api_key: KeyOption = "") -> None:
     """Delete a finished job and its items."""
-    ApiClient(url, api_key).call("DELETE", f"{JOBS}/{job_id}")
-    console.print(f"deleted {job_id}")
-
-
-def queues(url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
-    """Queue depth: waiting (all priority lists) and in flight (admin)."""
-    body = ApiClient(url, api_key).call("GET", "/api/v1/queues")
-    table = Table("queue", "waiting", "in flight")
-    for q in body["items"]:
-        table.add_row(q["queue"], str(q["waiting"]), str(q["in_flight"]))
-    console.print(table)
-
-
-def workers(url: UrlOption = DEFAULT_URL, api_key: KeyOption = "") -> None:
-    """Workers, their queues and activity (admin)."""
-    body = ApiClient(url, api_key).call("GET", "/api/v1/workers")
-    table = Table("hostname", "pool", "queues", "concurrency", "active", "processed")
-    for w in body["items"]:
-        table.add_row(
-            w["hostname"],
-            w["pool"],
-            ",".join(w["queues"]),
-            str(w["concurrency"]),
-            str(w["active"]),
-            str(w["processed"]),
-        )
-    console.print(table)
+    client = ApiClient(url, api_key)
+    full_id = job_id(client, job)
+    client.call("DELETE", f"{JOBS}/{full_id}")
+    console.print(f"deleted {full_id}")
 
 
 def register(app: typer.Typer) -> None:
-    for command in (submit, status, watch, jobs, retry, cancel, delete, queues, workers):
+    for command in (submit, status, jobs, items.items, batch.batch, retry, cancel, delete):
         app.command(command.__name__)(command)
     app.command("reset-stuck")(reset_stuck)
+    app.command("refresh-progress")(refresh_progress)

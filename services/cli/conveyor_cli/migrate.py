@@ -2,10 +2,16 @@ from __future__ import annotations
 
 import typer
 
+from conveyor_cli.database import database_url, reporting_errors
 from conveyor_core.db import migrate as migrations
 
 
 def migrate(revision: str = typer.Argument("head", help="Alembic revision to upgrade to.")) -> None:
-    """Apply database migrations (the same as `alembic upgrade head`)."""
-    migrations.upgrade(revision=revision)
+    """Apply database migrations (the same as `alembic upgrade head`).
+
+    To DATABASE_URL's database, else to the running dev stack's.
+    """
+    url = database_url()
+    with reporting_errors(url):
+        migrations.upgrade(url, revision=revision)
     typer.echo(f"database at {revision}")

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_PRODUCTION_KEY_LENGTH = 32  # a bootstrap key shorter than this is guessable
@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     max_request_bytes: int = 1024 * 1024
+    # an artifact upload's own limit (its route is exempt from max_request_bytes)
+    max_upload_bytes: int = 100 * 1024 * 1024
+    # where artifacts' content goes: PostgreSQL when unset, or s3://bucket/prefix; credentials
+    # come from boto3's usual chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a role...)
+    artifacts_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CONVEYOR_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
 
     diagnostics: bool = False
     bootstrap_admin_key: SecretStr | None = None
@@ -81,6 +91,13 @@ class Settings(BaseSettings):
     worker_pool: str = "all"
     log_level: str = "INFO"
     log_format: str = "json"
+
+    @field_validator("artifacts_url")
+    @classmethod
+    def _artifacts_url_names_a_bucket(cls, url: str | None) -> str | None:
+        if url is not None and not (url.startswith("s3://") and urlsplit(url).netloc):
+            raise ValueError("CONVEYOR_ARTIFACTS_URL must be s3://bucket[/prefix] (or unset)")
+        return url
 
     @model_validator(mode="after")
     def _refuse_unsafe_production_values(self) -> Self:

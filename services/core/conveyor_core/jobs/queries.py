@@ -24,11 +24,18 @@ class JobFilter:
     queue: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    id_prefix: str | None = None  # hex digits the id starts with (dashes ignored)
 
 
 def encode_job_cursor(job: Job) -> str:
     raw = f"{job.created_at.isoformat()}|{job.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def id_range(prefix: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """The smallest and largest ids starting with ``prefix``: a range the primary key serves."""
+    digits = prefix.replace("-", "").lower()
+    return uuid.UUID(digits.ljust(32, "0")), uuid.UUID(digits.ljust(32, "f"))
 
 
 def _decode_job_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
@@ -55,6 +62,8 @@ def list_jobs(
         statement = statement.where(Job.created_at >= where.created_after)
     if where.created_before is not None:
         statement = statement.where(Job.created_at < where.created_before)
+    if where.id_prefix is not None:
+        statement = statement.where(Job.id.between(*id_range(where.id_prefix)))
     if cursor is not None:
         created, job_id = _decode_job_cursor(cursor)
         statement = statement.where(

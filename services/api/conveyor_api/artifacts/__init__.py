@@ -1,0 +1,1 @@
+"""/api/v1/artifacts: upload, describe, download and delete files."""

@@ -1,0 +1,1 @@
+"""/api/v1/datasets: keyed JSONB records written by tasks, read over HTTP."""

@@ -1,0 +1,1 @@
+"""/api/v1/schedules: periodic jobs of a tenant."""

@@ -1,1 +1,0 @@
-"""Database schedules: beat creates one job per tick of every enabled interval schedule."""

@@ -1,0 +1,1 @@
+"""Artifacts: files in and out, stored in PostgreSQL or an S3-compatible bucket."""
