@@ -8,7 +8,7 @@ import os
 
 import redis
 
-from conveyor_core.celery_app import create_celery_app
+from conveyor_core.broker.app import create_celery_app
 from conveyor_core.settings import Settings
 
 COUNTER_KEY = "bench:raw:done"
