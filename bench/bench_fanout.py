@@ -23,9 +23,9 @@ from conveyor_api.main import create_app
 from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.backing import BackingServices
 from conveyor_core.auth.service import create_key
+from conveyor_core.broker.publishing import Delivery, Publisher
 from conveyor_core.db.engine import make_engine, make_sessionmaker, transaction
 from conveyor_core.models import Job
-from conveyor_core.publishing import Delivery, Publisher
 from tests import processes
 
 ITEMS = int(os.environ.get("BENCH_FANOUT_ITEMS", "10000"))

@@ -15,12 +15,12 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_beat.schedules import repository
+from conveyor_core.broker.publishing import Publisher
 from conveyor_core.contracts import UnknownKind
 from conveyor_core.db.engine import transaction
-from conveyor_core.jobs import repository as jobs_repository
 from conveyor_core.jobs import service as jobs_service
+from conveyor_core.jobs.repository import jobs as jobs_repository
 from conveyor_core.models import Job, Schedule
-from conveyor_core.publishing import Publisher
 from conveyor_core.settings import Settings
 
 log = structlog.get_logger(__name__)
