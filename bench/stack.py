@@ -28,7 +28,7 @@ def backing_services() -> Iterator[tuple[backing.BackingServices, dict[str, str]
             redis_port=free_port(),
         )
         try:
-            upgrade(services.database_url)
+            upgrade(services.database_url, diagnostics=True)
             env = {
                 **os.environ,
                 "DATABASE_URL": services.database_url,

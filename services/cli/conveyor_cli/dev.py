@@ -12,6 +12,7 @@ from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.supervisor import Supervisor
 from conveyor_core.auth.keys import generate_key
 from conveyor_core.db import migrate
+from conveyor_core.settings import Settings
 
 ADMIN_KEY_FILE = "admin-key"
 
@@ -48,12 +49,15 @@ def dev(
     supervisor = Supervisor()
     code = 1
     try:
-        migrate.upgrade(services.database_url)
+        diagnostics = os.environ.get("CONVEYOR_DIAGNOSTICS", "1")
+        migrate.upgrade(
+            services.database_url, diagnostics=Settings(diagnostics=diagnostics).diagnostics
+        )
         env = {
             **os.environ,
             "DATABASE_URL": services.database_url,
             "REDIS_URL": services.redis_url,
-            "CONVEYOR_DIAGNOSTICS": os.environ.get("CONVEYOR_DIAGNOSTICS", "1"),
+            "CONVEYOR_DIAGNOSTICS": diagnostics,
             "CONVEYOR_LOG_FORMAT": os.environ.get("CONVEYOR_LOG_FORMAT", "console"),
             "CONVEYOR_BOOTSTRAP_ADMIN_KEY": os.environ.get("CONVEYOR_BOOTSTRAP_ADMIN_KEY")
             or _admin_key(root),

@@ -5,7 +5,12 @@ import typer
 from conveyor_core.db import migrate as migrations
 
 
-def migrate(revision: str = typer.Argument("head", help="Alembic revision to upgrade to.")) -> None:
-    """Apply database migrations (the same as `alembic upgrade head`)."""
+def migrate(
+    revision: str | None = typer.Argument(
+        None, help="Alembic revision to upgrade to (default: the head of every line in use)."
+    ),
+) -> None:
+    """Apply database migrations: the production schema, and the diagnostic family's tables
+    where CONVEYOR_DIAGNOSTICS is on."""
     migrations.upgrade(revision=revision)
-    typer.echo(f"database at {revision}")
+    typer.echo(f"database at {revision or 'head'}")
