@@ -47,3 +47,7 @@ def upgrade(
     branch too where diagnostics are on."""
     target = revision or ("heads" if _on(diagnostics) else MAIN_HEAD)
     command.upgrade(alembic_config(database_url, diagnostics=diagnostics), target)
+
+
+if __name__ == "__main__":  # the migrate hook: python -m conveyor_core.db.migrate
+    upgrade()
