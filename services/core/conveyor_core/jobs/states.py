@@ -69,6 +69,8 @@ def within(sources: Iterable[Status], *targets: Status) -> list[Status]:
     return sorted(chosen)
 
 
-def sql_list(statuses: Iterable[Status]) -> str:
-    """``'a', 'b'``: statuses as literals for a statement written in SQL."""
-    return ", ".join(f"'{s.value}'" for s in statuses)
+def sql_in(statuses: Iterable[Status]) -> str:
+    """``= 'a'`` or ``IN ('a', 'b')``: the test of a statement written in SQL (``=`` for one,
+    the form the partial indexes' predicates use)."""
+    literals = [f"'{s.value}'" for s in statuses]
+    return f"= {literals[0]}" if len(literals) == 1 else f"IN ({', '.join(literals)})"

@@ -12,7 +12,7 @@ from conveyor_core.db import direct
 from conveyor_core.db.engine import Executor
 from conveyor_core.jobs.repository.jobs import COUNTER
 from conveyor_core.jobs.repository.task_rows import OWNED
-from conveyor_core.jobs.states import CLAIMABLE, Status, sql_list, within
+from conveyor_core.jobs.states import CLAIMABLE, Status, sql_in, within
 
 
 class ClaimedItem(NamedTuple):
@@ -56,7 +56,7 @@ SET status = 'running', attempts = attempts + 1, deliveries = deliveries + 1,
     celery_task_id = %(task_id)s, started_at = now(),
     heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => %(lease)s)
 WHERE id = %(item_id)s AND job_id IS NOT DISTINCT FROM %(job_id)s::uuid
-  AND status IN ({sql_list(within(CLAIMABLE, Status.RUNNING))}) AND due_at <= now()
+  AND status {sql_in(within(CLAIMABLE, Status.RUNNING))} AND due_at <= now()
 RETURNING attempts, params,
     (SELECT jobs.params FROM jobs WHERE jobs.id = job_items.job_id) AS job_params
 """  # noqa: S608
@@ -73,7 +73,7 @@ WITH locked AS (
     SET status = %(status)s, result = %(result)s, error = %(error)s, deliveries = 0,
         finished_at = now(), lease_expires_at = NULL
     WHERE id = %(item_id)s AND job_id IS NOT DISTINCT FROM (SELECT id FROM locked)
-      AND status IN ({sql_list(within(OWNED, status))}) AND celery_task_id = %(task_id)s
+      AND status {sql_in(within(OWNED, status))} AND celery_task_id = %(task_id)s
     RETURNING id
 )
 UPDATE jobs SET unfinished_items = unfinished_items - 1, {counter} = {counter} + 1
