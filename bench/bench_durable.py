@@ -18,7 +18,7 @@ import redis
 from bench import raw_celery, report
 from bench.config import CONCURRENCY, rounds, size
 from bench.stack import Database, api, api_key, backing_services, wait_until, worker
-from conveyor_core.publishing import Delivery, Publisher
+from conveyor_core.broker.publishing import Delivery, Publisher
 
 JOBS = size("durable_jobs", 5000, 300)
 POST_BATCH = 5000  # one request per 5,000 jobs (the api takes up to 10,000)

@@ -25,7 +25,7 @@ from bench.cpu import Meter
 from bench.jobs import client, fanout_seconds
 from bench.stack import Database, api, api_key, backing_services, wait_until, worker
 from conveyor_cli.devstack.backing import BackingServices
-from conveyor_core.publishing import Delivery, Publisher
+from conveyor_core.broker.publishing import Delivery, Publisher
 from tests import processes
 
 ITEMS = size("fanout_items", 10_000, 500)

@@ -26,7 +26,7 @@ from bench import raw_celery, report
 from bench.config import rounds, size
 from bench.jobs import client, post
 from bench.stack import Database, api, api_key, backing_services, wait_until, worker
-from conveyor_core.publishing import Delivery, Publisher
+from conveyor_core.broker.publishing import Delivery, Publisher
 
 FIRST, LAST = size("footprint_first", 10_000, 200), size("footprint_last", 50_000, 500)
 SINGLES = 500  # single POSTs and GETs per 10,000 jobs

@@ -27,14 +27,14 @@ from bench.stack import backing_services, settings_for
 from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.ports import free_port
 from conveyor_core.auth.service import create_key
-from conveyor_core.celery_app import create_celery_app
+from conveyor_core.broker.app import create_celery_app
+from conveyor_core.broker.publishing import Publisher
 from conveyor_core.db.engine import make_engine, make_sessionmaker, transaction
 from conveyor_core.jobs import service
 from conveyor_core.jobs.service import JobRequest
 from conveyor_core.models import Job
-from conveyor_core.publishing import Publisher
 from conveyor_core.settings import Settings
-from conveyor_worker.probes import ready_file
+from conveyor_worker.observability.probes import ready_file
 from tests import processes
 from tests.observability.otlp_receiver import otlp_receiver
 from tests.waiting import until

@@ -32,10 +32,10 @@ from bench.stack import (
     settings_for,
     worker,
 )
-from conveyor_core.celery_app import create_celery_app
+from conveyor_core.broker.app import create_celery_app
+from conveyor_core.broker.publishing import Publisher
 from conveyor_core.db.engine import make_engine, make_sessionmaker
 from conveyor_core.db.migrate import upgrade
-from conveyor_core.publishing import Publisher
 from conveyor_core.reconciler.service import reconcile_once
 
 JOBS = size("scale_jobs", 1_000_000, 10_000)

@@ -82,7 +82,7 @@ def make_app(backend: str | None, redis_url: str, database_url: str = "") -> Cel
     # BENCH_RAW_TRANSPORT=conveyor puts the baseline on Conveyor's Redis transport (imported by
     # name when the worker connects), to tell what the transport alone changes
     if os.environ.get("BENCH_RAW_TRANSPORT") == "conveyor":
-        app.conf.broker_transport = "conveyor_core.celery_app:RedisTransport"
+        app.conf.broker_transport = "conveyor_core.broker.transport:RedisTransport"
 
     app.task(name="bench.noop", queue=QUEUE, acks_late=True)(noop)
     app.task(name="bench.stored", queue=QUEUE, acks_late=True)(stored)

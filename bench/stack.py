@@ -45,7 +45,7 @@ def backing_services() -> Iterator[tuple[backing.BackingServices, dict[str, str]
             durable=True,
         )
         try:
-            upgrade(services.database_url)
+            upgrade(services.database_url, diagnostics=True)
             env = {
                 **os.environ,
                 "DATABASE_URL": services.database_url,

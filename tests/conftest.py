@@ -49,7 +49,7 @@ def backing_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[backi
         postgres_port=free_port(),
         redis_port=free_port(),
     )
-    upgrade(services.database_url)
+    upgrade(services.database_url, diagnostics=True)
     yield services
     services.stop()
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_api.main import create_app
 from conveyor_core.auth.keys import Scope
+from conveyor_core.broker.queues import redis_keys
 from conveyor_core.models import Job
-from conveyor_core.queues import redis_keys
 from conveyor_core.settings import Settings
 
 JOBS = "/api/v1/jobs"

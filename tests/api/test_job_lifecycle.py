@@ -14,8 +14,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.auth.keys import Scope
+from conveyor_core.broker.queues import redis_keys
 from conveyor_core.models import Job
-from conveyor_core.queues import redis_keys
 
 JOBS = "/api/v1/jobs"
 ECHO = {"kind": "diag.echo", "params": {"message": "x"}}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_core.artifacts.backends import ArtifactStore
 from conveyor_core.artifacts.service import open_artifact, write_artifact
 from conveyor_core.db.engine import transaction
+from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job
 from conveyor_core.settings import Settings
 from tests.artifacts.conftest import ARTIFACTS
@@ -80,7 +81,7 @@ def test_deleting_a_finished_job_deletes_its_artifacts(
     job = _job(client, auth)
     with transaction(sessions) as session:
         row = session.get_one(Job, job.id)
-        row.status = "succeeded"  # as its worker would have finished it
+        row.status = Status.SUCCEEDED  # as its worker would have finished it
         written = write_artifact(
             session,
             ArtifactStore.from_settings(settings),

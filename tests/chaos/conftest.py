@@ -35,6 +35,7 @@ CHAOS_ENV = {
 }
 
 FIGURES: list[Figures] = []
+API_FACTORY = "conveyor_api.main:create_app"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ def backing_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[backi
         postgres_port=free_port(),
         redis_port=free_port(),
     )
-    upgrade(services.database_url)
+    upgrade(services.database_url, diagnostics=True)
     yield services
     services.stop()
 
@@ -117,12 +118,19 @@ def start_api(process_env: dict[str, str], logs_dir: Path) -> Iterator[Callable[
     started: list[Running] = []
 
     def start_one(
-        *, port: int | None = None, extra_env: dict[str, str] | None = None
+        *,
+        port: int | None = None,
+        extra_env: dict[str, str] | None = None,
+        factory: str | None = None,
     ) -> ApiProcess:
+        """``factory`` replaces the api's app factory (a wrapper that installs a fault)."""
         port = port or free_port()
+        argv = commands.api(port)
+        if factory is not None:
+            argv[argv.index(API_FACTORY)] = factory
         running = processes.start(
             f"api-{len(started)}",
-            commands.api(port),
+            argv,
             {**process_env, **(extra_env or {})},
             logs_dir,
         )

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.effects import repository as effects
+from conveyor_core.diag import ledger as effects
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job, JobItem
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.models import Job
+from tests.chaos import faulty_api
 from tests.chaos.api import Api
 from tests.chaos.conftest import ApiProcess
 from tests.chaos.ledger import verify
@@ -26,7 +27,7 @@ def test_a_job_committed_by_an_api_killed_before_publish_is_sent_by_the_reconcil
 ) -> None:
     start_worker(concurrency=2)
     key = make_key()
-    doomed = start_api(extra_env={"CONVEYOR_FAULT_AFTER_COMMIT": "exit"})
+    doomed = start_api(factory=faulty_api.FACTORY)
     with Api(doomed.url, key, sessions) as api, pytest.raises(httpx.TransportError):
         api.submit("diag.effect", {})
     doomed.running.process.wait(30)

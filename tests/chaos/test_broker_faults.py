@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_cli.devstack import backing
 from conveyor_core.auth.keys import Scope
 from conveyor_core.settings import Settings
-from conveyor_worker import probes
+from conveyor_worker.observability import probes
 from tests.chaos.api import Api
 from tests.chaos.faults import restart_redis, running_job, start_redis, stop_redis
 from tests.chaos.ledger import verify

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.queues import Queue
+from conveyor_core.broker.queues import Queue
 from tests.chaos.api import Api
 from tests.chaos.ledger import verify
 from tests.processes import Running

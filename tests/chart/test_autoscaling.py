@@ -12,8 +12,8 @@ import pytest
 import redis
 from celery import Celery
 
-from conveyor_core.celery_app import create_celery_app
-from conveyor_core.queues import MAX_PRIORITY, MIN_PRIORITY
+from conveyor_core.broker.app import create_celery_app
+from conveyor_core.broker.queues import MAX_PRIORITY, MIN_PRIORITY
 from conveyor_core.settings import Settings
 from tests.chart import keda, rendering
 from tests.chart.rendering import Manifest

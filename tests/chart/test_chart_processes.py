@@ -17,8 +17,8 @@ import redis
 from celery import Celery
 
 from conveyor_cli.devstack.ports import free_port
-from conveyor_core.celery_app import create_celery_app
-from conveyor_core.queues import redis_keys
+from conveyor_core.broker.app import create_celery_app
+from conveyor_core.broker.queues import redis_keys
 from conveyor_core.settings import Settings
 from tests import processes
 from tests.chart import pods, rendering

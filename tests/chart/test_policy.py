@@ -7,7 +7,7 @@ from typing import Any
 
 from opentelemetry.sdk import environment_variables as otel_variables
 
-from conveyor_core.queues import Queue, redis_keys
+from conveyor_core.broker.queues import Queue, redis_keys
 from conveyor_core.settings import Settings
 from tests.chart import keda, rendering
 from tests.chart.rendering import Manifest
@@ -157,7 +157,7 @@ def test_worker_liveness_reads_probe_files_not_the_broker(manifests: list[Manife
             continue
         container = worker["spec"]["template"]["spec"]["containers"][0]
         live = container["livenessProbe"]["exec"]["command"]
-        assert live == ["python", "-m", "conveyor_worker.probes", "live"]
+        assert live == ["python", "-m", "conveyor_worker.observability.probes", "live"]
         assert "inspect" not in live
 
 

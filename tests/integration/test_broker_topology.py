@@ -7,9 +7,15 @@ import uuid
 
 import redis
 
-from conveyor_core.celery_app import create_celery_app
-from conveyor_core.publishing import Delivery, Publisher
-from conveyor_core.queues import MAX_PRIORITY, MIN_PRIORITY, Queue, broker_priority, redis_keys
+from conveyor_core.broker.app import create_celery_app
+from conveyor_core.broker.publishing import Delivery, Publisher
+from conveyor_core.broker.queues import (
+    MAX_PRIORITY,
+    MIN_PRIORITY,
+    Queue,
+    broker_priority,
+    redis_keys,
+)
 from conveyor_core.settings import Settings
 
 

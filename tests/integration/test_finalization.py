@@ -8,13 +8,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.celery_app import create_celery_app
+from conveyor_core.broker.app import create_celery_app
+from conveyor_core.broker.publishing import Publisher
 from conveyor_core.db.engine import transaction
-from conveyor_core.jobs import execution
-from conveyor_core.jobs.execution import Target
+from conveyor_core.jobs import runs
+from conveyor_core.jobs.runs import Target
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job, JobItem
-from conveyor_core.publishing import Publisher
 from conveyor_core.reconciler.service import reconcile_once
 from conveyor_core.settings import Settings
 from tests.waiting import job_row
@@ -44,7 +44,7 @@ def running_fanout(
             .where(Job.id == job_id)
             .values(status=Status.RUNNING, celery_task_id="orchestrator")
         )
-        execution.fan_out(session, job_id, "orchestrator", [{"index": i} for i in range(items)])
+        runs.fan_out(session, job_id, "orchestrator", [{"index": i} for i in range(items)])
     return job_id
 
 
@@ -62,10 +62,8 @@ def run_every_item(sessions: sessionmaker[Session], job_id: uuid.UUID) -> list[b
     for item_id in item_ids:
         target = Target(job_id, item_id)
         with transaction(sessions) as session:
-            assert execution.claim(session, target, f"task-{item_id}", 30) is not None
-            recorded = execution.finish(
-                session, target, f"task-{item_id}", Status.SUCCEEDED, result={}
-            )
+            assert runs.claim(session, target, f"task-{item_id}", 30) is not None
+            recorded = runs.finish(session, target, f"task-{item_id}", Status.SUCCEEDED, result={})
         assert recorded is not None
         last.append(recorded.last_item)
     return last
@@ -77,9 +75,9 @@ def test_only_the_last_outcome_asks_for_finalization_and_it_happens_once(
     job_id = running_fanout(sessions, make_tenant)
     assert run_every_item(sessions, job_id) == [False] * (ITEMS - 1) + [True]
     with transaction(sessions) as session:
-        first = execution.finalize(session, job_id)
+        first = runs.finalize(session, job_id)
     with transaction(sessions) as session:
-        second = execution.finalize(session, job_id)
+        second = runs.finalize(session, job_id)
     assert first is not None
     assert first.status == Status.SUCCEEDED
     assert first.result is not None
@@ -119,9 +117,9 @@ def test_progress_counts_claimed_items_as_running_without_a_counter_of_its_own(
 
     for item_id in (first, second):
         with transaction(sessions) as session:
-            assert execution.claim(session, Target(job_id, item_id), f"t-{item_id}", 30)
+            assert runs.claim(session, Target(job_id, item_id), f"t-{item_id}", 30)
     assert progress() == {"total": 4, "queued": 2, "running": 2, "succeeded": 0, "failed": 0}
     with transaction(sessions) as session:
-        execution.finish(session, Target(job_id, first), f"t-{first}", Status.SUCCEEDED)
+        runs.finish(session, Target(job_id, first), f"t-{first}", Status.SUCCEEDED)
     assert progress() == {"total": 4, "queued": 2, "running": 1, "succeeded": 1, "failed": 0}
     assert job_row(sessions, job_id).unfinished_items == 3  # queued and running alike

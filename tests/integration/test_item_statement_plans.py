@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.db.engine import transaction
-from conveyor_core.jobs import repository
+from conveyor_core.jobs.repository import hot_path
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import JobItem
 from tests.integration.test_finalization import running_fanout
@@ -52,9 +52,9 @@ def test_item_statements_use_the_items_primary_key_under_a_generic_plan(
             select(JobItem.id).where(JobItem.job_id == job_id, JobItem.position == ITEMS // 2)
         ).one()
     params = {"job_id": job_id, "item_id": item_id, "task_id": "t", "lease": 30.0}
-    statement = repository._CLAIM_ITEM
+    statement = hot_path._CLAIM_ITEM
     if step == "outcome":
-        statement = repository._FINISH_ITEM[Status.SUCCEEDED]
+        statement = hot_path._FINISH_ITEM[Status.SUCCEEDED]
         params |= {"status": "succeeded", "result": Jsonb({}), "error": None}
     with transaction(sessions) as session:
         assert _job_items_indexes(session, statement, params) == {"pk_job_items"}

@@ -9,9 +9,9 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.celery_app import create_celery_app
-from conveyor_core.publishing import Delivery, Publisher
-from conveyor_core.queues import redis_keys
+from conveyor_core.broker.app import create_celery_app
+from conveyor_core.broker.publishing import Delivery, Publisher
+from conveyor_core.broker.queues import redis_keys
 from conveyor_core.settings import Settings
 from tests.processes import Running
 from tests.waiting import job_reaches, job_row, until

@@ -20,8 +20,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.db.engine import transaction
-from conveyor_core.jobs import execution, lifecycle
-from conveyor_core.jobs.execution import Target
+from conveyor_core.jobs import lifecycle, runs
+from conveyor_core.jobs.runs import Target
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import JobItem
 from tests.integration.test_finalization import running_fanout
@@ -36,15 +36,15 @@ def _item_ids(sessions: sessionmaker[Session], job_id: uuid.UUID) -> list[uuid.U
 
 
 def _claim(session: Session, target: Target) -> Any:
-    return execution.claim(session, target, TASK, 30)
+    return runs.claim(session, target, TASK, 30)
 
 
 def _finish(session: Session, target: Target) -> Any:
-    return execution.finish(session, target, TASK, Status.SUCCEEDED, result={})
+    return runs.finish(session, target, TASK, Status.SUCCEEDED, result={})
 
 
 def _retry_later(session: Session, target: Target) -> Any:
-    return execution.retry_later(session, target, TASK, delay_seconds=1, error={"type": "X"})
+    return runs.retry_later(session, target, TASK, delay_seconds=1, error={"type": "X"})
 
 
 def _waiting_on_a_lock(sessions: sessionmaker[Session]) -> bool:

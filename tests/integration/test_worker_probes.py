@@ -12,7 +12,7 @@ from tests.waiting import until
 
 def probe(kind: str, env: dict[str, str]) -> int:
     return subprocess.run(
-        [sys.executable, "-m", "conveyor_worker.probes", kind],
+        [sys.executable, "-m", "conveyor_worker.observability.probes", kind],
         env=env,
         capture_output=True,
         check=False,

@@ -5,9 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from conveyor_beat.leader import LOCK_KEY
-from conveyor_core.observability.collectors import BEAT_LEADER_KEY
-from conveyor_core.queues import Queue
+from conveyor_core.broker.queues import Queue
 from tests.observability.scrape import Sample, value
 
 JOBS = "/api/v1/jobs"
@@ -63,10 +61,6 @@ def test_request_latency_is_labelled_by_route_template_not_by_path(
     assert value(samples, "conveyor_api_request_duration_seconds_count", route="unmatched") >= 1
     routes = {h["route"] for n, h, _ in samples if n.startswith("conveyor_api_request")}
     assert not any(missing in route for route in routes)
-
-
-def test_beat_liveness_reads_the_lock_beat_renews() -> None:
-    assert BEAT_LEADER_KEY == LOCK_KEY
 
 
 def test_jobs_created_counts_single_and_batch_creations_but_not_idempotent_replays(

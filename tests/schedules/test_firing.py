@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.celery_app import create_celery_app
+from conveyor_core.broker.app import create_celery_app
+from conveyor_core.broker.publishing import Publisher
 from conveyor_core.db.engine import transaction
 from conveyor_core.models import Schedule
-from conveyor_core.publishing import Publisher
 from conveyor_core.schedules import firing
 from conveyor_core.settings import Settings
 from tests.schedules.helpers import jobs_of

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from conveyor_core.queues import POLICIES, Queue, RetryPolicy, broker_priority, redis_keys
+from conveyor_core.broker.queues import POLICIES, Queue, RetryPolicy, broker_priority, redis_keys
 
 
 def test_every_queue_has_a_policy_with_hard_limit_above_soft_limit() -> None:

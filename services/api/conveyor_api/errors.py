@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conveyor_core.contracts import UnknownKind
 from conveyor_core.jobs.lifecycle import Conflict, JobNotFound
-from conveyor_core.jobs.queries import InvalidCursor
+from conveyor_core.jobs.repository.reads import InvalidCursor
 from conveyor_core.jobs.service import (
     IdempotencyConflict,
     InvalidBatch,

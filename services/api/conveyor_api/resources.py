@@ -9,9 +9,9 @@ from celery import Celery
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.celery_app import create_celery_app
+from conveyor_core.broker.app import create_celery_app
+from conveyor_core.broker.publishing import Publisher
 from conveyor_core.db.engine import make_engine, make_sessionmaker
-from conveyor_core.publishing import Publisher
 from conveyor_core.settings import Settings
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from celery import signals
 
-from conveyor_core.celery_app import create_celery_app
-from conveyor_core.contracts import internal
+from conveyor_core.broker.app import create_celery_app
 from conveyor_core.observability.logging import configure_logging
+from conveyor_core.reconciler import task as reconcile_task
 from conveyor_core.settings import get_settings
 
 settings = get_settings()
@@ -19,11 +19,11 @@ app = create_celery_app(settings, "conveyor.beat")
 app.conf.beat_scheduler = "conveyor_beat.scheduler:LeaderScheduler"
 app.conf.beat_schedule = {
     "reconcile": {
-        "task": internal.RECONCILE,
+        "task": reconcile_task.NAME,
         "schedule": settings.reconcile_interval_seconds,
         # a reconcile nobody picked up before the next one is due is worthless
         "options": {
-            "queue": str(internal.RECONCILE_QUEUE),
+            "queue": str(reconcile_task.QUEUE),
             "expires": settings.reconcile_interval_seconds,
         },
     },

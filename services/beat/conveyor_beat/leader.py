@@ -7,7 +7,8 @@ import uuid
 
 import redis
 
-LOCK_KEY = "conveyor:beat:leader"
+from conveyor_core.broker.keys import BEAT_LEADER_KEY
+
 # Holder renews on every tick; a dead leader's lock expires within this and another takes over.
 LOCK_TTL_MS = 15_000
 
@@ -40,11 +41,13 @@ class LeaderLock:
     def acquire_or_renew(self) -> bool:
         try:
             return bool(
-                self._client.eval(_ACQUIRE_OR_RENEW, 1, LOCK_KEY, self.identity, self._ttl_ms)
+                self._client.eval(
+                    _ACQUIRE_OR_RENEW, 1, BEAT_LEADER_KEY, self.identity, self._ttl_ms
+                )
             )
         except redis.RedisError:
             return False  # cannot prove leadership: send nothing
 
     def release(self) -> None:
         with contextlib.suppress(redis.RedisError):  # if unreachable, the TTL releases it
-            self._client.eval(_RELEASE, 1, LOCK_KEY, self.identity)
+            self._client.eval(_RELEASE, 1, BEAT_LEADER_KEY, self.identity)

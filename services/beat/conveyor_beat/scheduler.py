@@ -10,8 +10,8 @@ import structlog
 from celery.beat import Scheduler
 
 from conveyor_beat.leader import LeaderLock
+from conveyor_core.broker.publishing import Publisher
 from conveyor_core.db.engine import make_engine, make_sessionmaker
-from conveyor_core.publishing import Publisher
 from conveyor_core.schedules import firing
 from conveyor_core.settings import get_settings
 
@@ -25,9 +25,11 @@ class LeaderScheduler(Scheduler):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         settings = get_settings()
         self._settings = settings
-        self._lock = LeaderLock(redis.Redis.from_url(settings.redis_dsn))
+        self._redis = redis.Redis.from_url(settings.redis_dsn)
+        self._lock = LeaderLock(self._redis)
         self._leading = False
-        self._sessions = make_sessionmaker(make_engine(settings, "conveyor.beat", pool_size=2))
+        self._engine = make_engine(settings, "conveyor.beat", pool_size=2)
+        self._sessions = make_sessionmaker(self._engine)
         super().__init__(*args, **kwargs)
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
@@ -47,5 +49,8 @@ class LeaderScheduler(Scheduler):  # type: ignore[misc]
             log.warning("schedules not fired", error=repr(error))
 
     def close(self) -> None:
+        """Beat is stopping: give up leadership at once and close what was opened."""
         self._lock.release()
         super().close()
+        self._engine.dispose()
+        self._redis.close()

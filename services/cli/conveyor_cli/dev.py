@@ -16,7 +16,7 @@ from conveyor_cli.devstack.supervisor import POLL_SECONDS, Child, Supervisor
 from conveyor_cli.errors import fail
 from conveyor_core.auth.keys import generate_key
 from conveyor_core.db import migrate
-from conveyor_core.settings import DEFAULT_METRICS_PORT
+from conveyor_core.settings import DEFAULT_METRICS_PORT, Settings
 
 if TYPE_CHECKING:
     from conveyor_cli.devstack.backing import BackingServices
@@ -126,8 +126,11 @@ def dev(
     code = 1
     api_url = f"http://{LOOPBACK}:{api_port}"
     try:
-        migrate.upgrade(services.database_url)
         env = _child_env(root, services, metrics_port)
+        migrate.upgrade(
+            services.database_url,
+            diagnostics=Settings(diagnostics=env["CONVEYOR_DIAGNOSTICS"]).diagnostics,
+        )
         api = supervisor.spawn("api", commands.api(api_port), env)
         supervisor.spawn("worker", commands.worker(concurrency=concurrency), env)
         supervisor.spawn("beat", commands.beat(), env)

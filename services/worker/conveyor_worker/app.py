@@ -1,15 +1,60 @@
-"""The worker's Celery app: ``celery -A conveyor_worker.app worker -Q <queues>``."""
+"""The worker's Celery app, ``celery -A conveyor_worker.app worker -Q <queues>``: the one place
+that builds it, binds a task per registered kind (and the reconciler's), installs the
+per-process resources and connects the signals."""
 
 from __future__ import annotations
 
-from conveyor_core.celery_app import create_celery_app
-from conveyor_core.settings import get_settings
-from conveyor_worker import registry, signals, tasks
-from conveyor_worker.probes import ProbeFiles
+from dataclasses import asdict
+from typing import Any
 
-settings = get_settings()
-app = create_celery_app(settings, "conveyor.worker")
-registry.bind_all(app)
-tasks.maintenance.bind(app)
-signals.connect(settings)
-app.steps["consumer"].add(ProbeFiles)
+from celery import Celery, Task
+
+from conveyor_core.broker.app import create_celery_app
+from conveyor_core.broker.queues import policy_for
+from conveyor_core.reconciler import task as reconcile_task
+from conveyor_core.settings import Settings, get_settings
+from conveyor_worker import resources, signals, tasks
+from conveyor_worker.observability.probes import ProbeFiles
+from conveyor_worker.registry import REGISTRY, Registration
+from conveyor_worker.runtime.handle import Message, handle
+
+
+def _bind(app: Celery, registration: Registration) -> None:
+    """One Celery task for a kind, with its queue's time limits."""
+    contract, implementation = registration.contract, registration.implementation
+    policy = policy_for(contract.queue)
+
+    def execute(task: Task, job_id: str, item_id: str | None = None, **_: Any) -> None:
+        # the queue the message really came from: a job may override its kind's queue
+        queue = (task.request.delivery_info or {}).get("routing_key") or str(contract.queue)
+        message = Message(task.request.id, queue, job_id, item_id)
+        handle(resources.current(), contract, implementation, message)
+
+    app.task(
+        name=contract.name,
+        bind=True,
+        queue=str(contract.queue),
+        soft_time_limit=policy.soft_time_limit_seconds,
+        time_limit=policy.time_limit_seconds,
+        acks_late=True,
+    )(execute)
+
+
+def _reconcile() -> dict[str, Any]:
+    return asdict(tasks.maintenance.reconcile(resources.current()))
+
+
+def create_app(settings: Settings) -> Celery:
+    app = create_celery_app(settings, "conveyor.worker")
+    resources.install(settings, app)
+    for registration in REGISTRY:
+        _bind(app, registration)
+    app.task(name=reconcile_task.NAME, queue=str(reconcile_task.QUEUE), ignore_result=True)(
+        _reconcile
+    )
+    signals.connect(settings)
+    app.steps["consumer"].add(ProbeFiles)
+    return app
+
+
+app = create_app(get_settings())

@@ -1,59 +1,53 @@
-"""Binding contract names to implementations as Celery tasks."""
+"""Which implementation runs each kind: data only, filled as the task families are imported and
+read by the app, which binds one Celery task per entry."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from celery import Celery, Task
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from conveyor_core.contracts import TaskContract
-from conveyor_core.queues import policy_for
-from conveyor_worker import runtime
-from conveyor_worker.context import FanOut, Implementation
-
-IMPLEMENTATIONS: dict[str, tuple[TaskContract, Implementation | FanOut]] = {}
+from conveyor_worker.runtime.context import FanOut, Implementation
 
 
-def _register(contract: TaskContract, implementation: Implementation | FanOut) -> None:
-    if contract.name in IMPLEMENTATIONS:
-        raise ValueError(f"{contract.name} has two implementations")
-    if contract.fanout != isinstance(implementation, FanOut):
-        raise TypeError(f"{contract.name}: fan-out contracts need a FanOut implementation")
-    IMPLEMENTATIONS[contract.name] = (contract, implementation)
+@dataclass(frozen=True, slots=True)
+class Registration:
+    contract: TaskContract
+    implementation: Implementation | FanOut
+
+
+class Registry:
+    """Kind -> its contract and implementation; one implementation per kind."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, Registration] = {}
+
+    def register(self, contract: TaskContract, implementation: Implementation | FanOut) -> None:
+        if contract.name in self._entries:
+            raise ValueError(f"{contract.name} has two implementations")
+        if contract.fanout != isinstance(implementation, FanOut):
+            raise TypeError(f"{contract.name}: fan-out contracts need a FanOut implementation")
+        self._entries[contract.name] = Registration(contract, implementation)
+
+    def lookup(self, kind: str) -> Registration:
+        return self._entries[kind]
+
+    def __iter__(self) -> Iterator[Registration]:
+        return iter(list(self._entries.values()))
+
+
+REGISTRY = Registry()
 
 
 def implements(contract: TaskContract) -> Callable[[Implementation], Implementation]:
+    """Register the decorated function as ``contract``'s implementation."""
+
     def register(implementation: Implementation) -> Implementation:
-        _register(contract, implementation)
+        REGISTRY.register(contract, implementation)
         return implementation
 
     return register
 
 
 def fans_out(contract: TaskContract, fanout: FanOut) -> None:
-    _register(contract, fanout)
-
-
-def bind_all(app: Celery) -> None:
-    """Register one Celery task per implemented contract, with its queue's limits."""
-    for contract, implementation in IMPLEMENTATIONS.values():
-        _bind(app, contract, implementation)
-
-
-def _bind(app: Celery, contract: TaskContract, implementation: Implementation | FanOut) -> None:
-    policy = policy_for(contract.queue)
-
-    def execute(task: Task, job_id: str, item_id: str | None = None, **_: Any) -> None:
-        # the queue the message really came from: a job may override its kind's queue
-        queue = (task.request.delivery_info or {}).get("routing_key") or str(contract.queue)
-        runtime.run(contract, implementation, task.request.id, queue, job_id, item_id)
-
-    app.task(
-        name=contract.name,
-        bind=True,
-        queue=str(contract.queue),
-        soft_time_limit=policy.soft_time_limit_seconds,
-        time_limit=policy.time_limit_seconds,
-        acks_late=True,
-    )(execute)
+    REGISTRY.register(contract, fanout)

@@ -1,22 +1,24 @@
 """Per-process resources of a worker: created lazily in each pool child, disposed at its end.
 
-Prefork children must not share the parent's database connections, so the engine is keyed by
-process id and rebuilt after a fork.
+Prefork children must not share the parent's database connections, so they are opened per
+process id and again after a fork. The app (``conveyor_worker.app``) installs what they are made
+from: the settings and the Celery app its publisher sends through.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from functools import lru_cache
+import threading
+from dataclasses import dataclass, field
 
 import redis
+from celery import Celery
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_core.broker.publishing import Publisher
 from conveyor_core.db.engine import make_engine, make_sessionmaker
-from conveyor_core.publishing import Publisher
-from conveyor_core.settings import Settings, get_settings
+from conveyor_core.settings import Settings
 
 TRANSACTIONS_POOL_SIZE = 1  # the task's multi-statement steps
 STATEMENTS_POOL_SIZE = 2  # the task's claim and outcome, and the lease-keeping thread
@@ -33,34 +35,65 @@ class Resources:
     publisher: Publisher
     redis: redis.Redis
 
+    @classmethod
+    def open(cls, settings: Settings, celery: Celery) -> Resources:
+        name = f"conveyor.worker.{settings.worker_pool}"
+        # the transactional steps are off the hot path: a pre-ping spares them a connection
+        # that died with a database restart
+        engine = make_engine(settings, name, pool_size=TRANSACTIONS_POOL_SIZE)
+        # no pre-ping on the hot path: the runtime retries its claim once on a dropped connection
+        statements = make_engine(
+            settings, name, pool_size=STATEMENTS_POOL_SIZE, pre_ping=False, autocommit=True
+        )
+        client = redis.Redis.from_url(
+            settings.redis_dsn, socket_timeout=5, socket_connect_timeout=2
+        )
+        return cls(
+            settings, engine, make_sessionmaker(engine), statements, Publisher(celery), client
+        )
 
-@lru_cache
-def _for_process(pid: int) -> Resources:
-    from conveyor_worker.app import app
-
-    settings = get_settings()
-    name = f"conveyor.worker.{settings.worker_pool}"
-    # the transactional steps are off the hot path: a pre-ping spares them a connection that
-    # died with a database restart
-    engine = make_engine(settings, name, pool_size=TRANSACTIONS_POOL_SIZE)
-    # no pre-ping on the hot path: the runtime retries its claim once on a dropped connection
-    statements = make_engine(
-        settings, name, pool_size=STATEMENTS_POOL_SIZE, pre_ping=False, autocommit=True
-    )
-    client = redis.Redis.from_url(settings.redis_dsn, socket_timeout=5, socket_connect_timeout=2)
-    return Resources(
-        settings, engine, make_sessionmaker(engine), statements, Publisher(app), client
-    )
+    def close(self) -> None:
+        self.engine.dispose()
+        self.statements.dispose()
+        self.redis.close()
 
 
-def resources() -> Resources:
-    return _for_process(os.getpid())
+@dataclass
+class _Process:
+    settings: Settings
+    celery: Celery
+    pid: int = 0
+    opened: Resources | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_installed: _Process | None = None
+
+
+def install(settings: Settings, celery: Celery) -> None:
+    """What every process's resources are made from; called once, as the app is built."""
+    global _installed
+    _installed = _Process(settings, celery)
+
+
+def current() -> Resources:
+    """This process's resources, opened on first use (a forked child opens its own)."""
+    process = _installed
+    assert process is not None, "the worker app installs its resources"
+    opened = process.opened
+    if opened is not None and process.pid == os.getpid():
+        return opened
+    with process.lock:
+        if process.opened is None or process.pid != os.getpid():
+            process.opened = Resources.open(process.settings, process.celery)
+            process.pid = os.getpid()
+        return process.opened
 
 
 def dispose() -> None:
-    if _for_process.cache_info().currsize:
-        current = resources()
-        current.engine.dispose()
-        current.statements.dispose()
-        current.redis.close()
-    _for_process.cache_clear()
+    """Close this process's resources (and forget any a fork inherited from its parent)."""
+    if _installed is None or _installed.opened is None:
+        return
+    if _installed.pid == os.getpid():
+        _installed.opened.close()
+    _installed.opened = None

@@ -8,7 +8,8 @@ from celery import signals
 
 from conveyor_core.observability.logging import configure_logging
 from conveyor_core.settings import Settings
-from conveyor_worker import metrics, resources, tracing
+from conveyor_worker import resources
+from conveyor_worker.observability import metrics, tracing
 
 
 def connect(settings: Settings) -> None:

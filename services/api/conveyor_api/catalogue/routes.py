@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from conveyor_api.deps import JobsReader, ResourcesDep
 from conveyor_api.jobs.routes import AUTH_ERRORS
+from conveyor_core.broker.queues import policy_for
 from conveyor_core.contracts import catalogue
-from conveyor_core.queues import policy_for
 
 
 class RetryPolicyOut(BaseModel):

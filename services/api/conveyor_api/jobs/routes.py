@@ -6,16 +6,15 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
-from conveyor_api.artifacts.schemas import ArtifactOut
-from conveyor_api.deps import JobsReader, JobsWriter, ResourcesDep
+from conveyor_api.deps import JobsReader, JobsWriter, ResourcesDep, SessionDep
 from conveyor_api.errors import ErrorResponse
+from conveyor_api.jobs.lookup import job_or_404
 from conveyor_api.jobs.schemas import (
     CeleryStatus,
     JobBatchCreate,
     JobCreate,
-    JobDetail,
     JobItemList,
     JobItemOut,
     JobList,
@@ -23,15 +22,14 @@ from conveyor_api.jobs.schemas import (
     Requeued,
 )
 from conveyor_api.resources import ApiResources
-from conveyor_core.artifacts.service import job_artifacts
-from conveyor_core.db.engine import transaction
-from conveyor_core.jobs import events, lifecycle, queries, repository, service
+from conveyor_core.broker.publishing import Delivery
+from conveyor_core.jobs import events, lifecycle, service
 from conveyor_core.jobs.celery_view import celery_status
-from conveyor_core.jobs.queries import JobFilter
+from conveyor_core.jobs.repository import reads
+from conveyor_core.jobs.repository.reads import JobFilter
 from conveyor_core.jobs.service import JobRequest, publish_committed
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job
-from conveyor_core.publishing import Delivery
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -122,7 +120,7 @@ def create_jobs(body: JobBatchCreate, principal: JobsWriter, res: ResourcesDep) 
 @router.get("/jobs", response_model=JobList, responses={**AUTH_ERRORS, 422: ERRORS[422]})
 def list_jobs(
     principal: JobsReader,
-    res: ResourcesDep,
+    session: SessionDep,
     status: Status | None = None,
     kind: str | None = None,
     queue: str | None = None,
@@ -140,47 +138,30 @@ def list_jobs(
         created_before=created_before,
         id_prefix=id_prefix,
     )
-    with res.sessions() as session:
-        jobs, next_cursor = queries.list_jobs(session, principal.tenant_id, where, limit, cursor)
+    jobs, next_cursor = reads.list_jobs(session, principal.tenant_id, where, limit, cursor)
     return JobList(items=[JobOut.of(job) for job in jobs], next_cursor=next_cursor)
-
-
-def _job(res: ApiResources, tenant_id: uuid.UUID, job_id: uuid.UUID) -> Job:
-    with res.sessions() as session:
-        job = repository.get_job(session, tenant_id, job_id)
-    if job is None:
-        raise HTTPException(404, f"job {job_id} not found")
-    return job
-
-
-@router.get("/jobs/{job_id}", response_model=JobDetail, responses=ERRORS)
-def get_job(job_id: uuid.UUID, principal: JobsReader, res: ResourcesDep) -> JobDetail:
-    job = JobOut.of(_job(res, principal.tenant_id, job_id))
-    with res.sessions() as session:
-        artifacts = job_artifacts(session, principal.tenant_id, job_id)
-    return JobDetail(**job.model_dump(), artifacts=[ArtifactOut.of(a) for a in artifacts])
 
 
 @router.get("/jobs/{job_id}/items", response_model=JobItemList, responses=ERRORS)
 def list_items(
     job_id: uuid.UUID,
     principal: JobsReader,
-    res: ResourcesDep,
+    session: SessionDep,
     status: Status | None = None,
     limit: Limit = 100,
     cursor: str | None = None,
 ) -> JobItemList:
-    _job(res, principal.tenant_id, job_id)
-    with res.sessions() as session:
-        items, next_cursor = queries.list_items(session, job_id, status, limit, cursor)
+    job_or_404(session, principal.tenant_id, job_id)
+    items, next_cursor = reads.list_items(session, job_id, status, limit, cursor)
     return JobItemList(items=[JobItemOut.of(i) for i in items], next_cursor=next_cursor)
 
 
 @router.get("/jobs/{job_id}/celery-status", response_model=CeleryStatus, responses=ERRORS)
-def get_celery_status(job_id: uuid.UUID, principal: JobsReader, res: ResourcesDep) -> CeleryStatus:
-    job = _job(res, principal.tenant_id, job_id)
-    with res.sessions() as session:
-        return CeleryStatus.model_validate(celery_status(session, job))
+def get_celery_status(
+    job_id: uuid.UUID, principal: JobsReader, session: SessionDep
+) -> CeleryStatus:
+    job = job_or_404(session, principal.tenant_id, job_id)
+    return CeleryStatus.model_validate(celery_status(session, job))
 
 
 def _announce_and_publish(res: ApiResources, job: Job, deliveries: list[Delivery]) -> None:
@@ -190,29 +171,35 @@ def _announce_and_publish(res: ApiResources, job: Job, deliveries: list[Delivery
 
 
 @router.post("/jobs/{job_id}/refresh-progress", response_model=JobOut, responses=ERRORS)
-def refresh_progress(job_id: uuid.UUID, principal: JobsWriter, res: ResourcesDep) -> JobOut:
+def refresh_progress(
+    job_id: uuid.UUID, principal: JobsWriter, res: ResourcesDep, session: SessionDep
+) -> JobOut:
     """Recompute the progress counters from the items (repairs drift)."""
-    with transaction(res.sessions) as session:
+    with session.begin():
         job = lifecycle.refresh_progress(session, principal.tenant_id, job_id)
     events.announce(res.redis, job)
     return JobOut.of(job)
 
 
 @router.post("/jobs/{job_id}/retry", response_model=Requeued, responses={**ERRORS, **CONFLICT})
-def retry_job(job_id: uuid.UUID, principal: JobsWriter, res: ResourcesDep) -> Requeued:
+def retry_job(
+    job_id: uuid.UUID, principal: JobsWriter, res: ResourcesDep, session: SessionDep
+) -> Requeued:
     """Requeue the failed and dead-lettered items only, or the job itself when it has none."""
-    with transaction(res.sessions) as session:
+    with session.begin():
         deliveries = lifecycle.retry(session, principal.tenant_id, job_id)
-    job = _job(res, principal.tenant_id, job_id)
+    job = job_or_404(session, principal.tenant_id, job_id)
     _announce_and_publish(res, job, deliveries)
     return Requeued(job=JobOut.of(job), requeued=len(deliveries))
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut, responses={**ERRORS, **CONFLICT})
-def cancel_job(job_id: uuid.UUID, principal: JobsWriter, res: ResourcesDep) -> JobOut:
+def cancel_job(
+    job_id: uuid.UUID, principal: JobsWriter, res: ResourcesDep, session: SessionDep
+) -> JobOut:
     """Queued work never starts; running tasks are revoked (killed on the tools queue).
     Cancelling a cancelled job is a no-op."""
-    with transaction(res.sessions) as session:
+    with session.begin():
         cancelled = lifecycle.cancel(session, principal.tenant_id, job_id)
     if cancelled.revoke:
         res.celery.control.revoke(cancelled.revoke, terminate=cancelled.terminate)
@@ -225,23 +212,24 @@ def reset_stuck(
     job_id: uuid.UUID,
     principal: JobsWriter,
     res: ResourcesDep,
+    session: SessionDep,
     older_than: Annotated[
         int, Query(ge=0, le=7 * 24 * 3600, description="Seconds since the last heartbeat.")
     ] = DEFAULT_STUCK_SECONDS,
 ) -> Requeued:
     """Running items whose heartbeat is older than ``older_than`` seconds go back to queued."""
-    with transaction(res.sessions) as session:
+    with session.begin():
         deliveries = lifecycle.reset_stuck(
             session, principal.tenant_id, job_id, timedelta(seconds=older_than)
         )
-    job = _job(res, principal.tenant_id, job_id)
+    job = job_or_404(session, principal.tenant_id, job_id)
     _announce_and_publish(res, job, deliveries)
     return Requeued(job=JobOut.of(job), requeued=len(deliveries))
 
 
 @router.delete("/jobs/{job_id}", status_code=204, responses={**ERRORS, **CONFLICT})
-def delete_job(job_id: uuid.UUID, principal: JobsWriter, res: ResourcesDep) -> Response:
+def delete_job(job_id: uuid.UUID, principal: JobsWriter, session: SessionDep) -> Response:
     """Delete a finished job and its items."""
-    with transaction(res.sessions) as session:
+    with session.begin():
         lifecycle.delete_job(session, principal.tenant_id, job_id)
     return Response(status_code=204)

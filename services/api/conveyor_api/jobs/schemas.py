@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor_api.artifacts.schemas import ArtifactOut
+from conveyor_core.broker.queues import MAX_PRIORITY, MIN_PRIORITY
 from conveyor_core.models import Job, JobItem
-from conveyor_core.queues import MAX_PRIORITY, MIN_PRIORITY
 
 MAX_BATCH_JOBS = 10_000
 

@@ -18,15 +18,23 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from conveyor_api.deps import JobsReader, ResourcesDep
-from conveyor_api.jobs.routes import ERRORS, _job
+from conveyor_api.jobs.lookup import job_or_404
+from conveyor_api.jobs.routes import ERRORS
 from conveyor_api.resources import ApiResources
 from conveyor_core.jobs import events
 from conveyor_core.jobs.states import FINISHED
+from conveyor_core.models import Job
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
 QUIET_RECHECK_SECONDS = 5.0
 KEEPALIVE_SECONDS = 15
+
+
+def _read(res: ApiResources, tenant_id: uuid.UUID, job_id: uuid.UUID) -> Job:
+    """The job as it stands; a session of its own, for the stream outlives its request's."""
+    with res.sessions() as session:
+        return job_or_404(session, tenant_id, job_id)
 
 
 def _done(snapshot: dict[str, Any]) -> int:
@@ -48,14 +56,14 @@ async def _changes(
     pubsub = client.pubsub()
     await pubsub.subscribe(events.channel(job_id))
     try:
-        last = events.snapshot(await run_in_threadpool(_job, res, tenant_id, job_id))
+        last = events.snapshot(await run_in_threadpool(_read, res, tenant_id, job_id))
         yield {"event": "job", "data": json.dumps(last)}
         while last["status"] not in FINISHED:
             message = await pubsub.get_message(
                 ignore_subscribe_messages=True, timeout=QUIET_RECHECK_SECONDS
             )
             if message is None:
-                job = await run_in_threadpool(_job, res, tenant_id, job_id)
+                job = await run_in_threadpool(_read, res, tenant_id, job_id)
                 current = events.snapshot(job)
             else:
                 current = json.loads(message["data"])
@@ -81,5 +89,5 @@ async def _changes(
 async def job_events(
     job_id: uuid.UUID, principal: JobsReader, res: ResourcesDep
 ) -> EventSourceResponse:
-    await run_in_threadpool(_job, res, principal.tenant_id, job_id)  # 404 before streaming
+    await run_in_threadpool(_read, res, principal.tenant_id, job_id)  # 404 before streaming
     return EventSourceResponse(_changes(res, principal.tenant_id, job_id), ping=KEEPALIVE_SECONDS)

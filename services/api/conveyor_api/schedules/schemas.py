@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from conveyor_core.broker.queues import MAX_PRIORITY, MIN_PRIORITY
 from conveyor_core.models import Schedule
-from conveyor_core.queues import MAX_PRIORITY, MIN_PRIORITY
 
 MAX_INTERVAL_SECONDS = 366 * 24 * 3600  # a year: beyond that, a cron expression says it better
 STRICT = ConfigDict(extra="forbid", strict=True)

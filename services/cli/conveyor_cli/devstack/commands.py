@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from conveyor_core.queues import Queue
+from conveyor_core.broker.queues import Queue
 
 ALL_QUEUES = ",".join(Queue)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import redis
 
-from conveyor_core.queues import Queue, redis_keys
+from conveyor_core.broker.queues import Queue, redis_keys
 
 UNACKED_KEY = "unacked"  # kombu's Redis transport default
 

@@ -3,12 +3,7 @@
 Contracts live in core; implementations live in the worker. The api never imports worker code.
 """
 
-from conveyor_core.contracts.registry import (
-    TaskContract,
-    UnknownKind,
-    catalogue,
-    get_contract,
-    register,
-)
+from conveyor_core.contracts.catalogue import catalogue, get_contract
+from conveyor_core.contracts.registry import TaskContract, UnknownKind, register
 
 __all__ = ["TaskContract", "UnknownKind", "catalogue", "get_contract", "register"]

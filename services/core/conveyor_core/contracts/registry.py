@@ -1,11 +1,12 @@
+"""The contracts known to this process: a name each, registered as their family is imported."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from conveyor_core.queues import Queue
-from conveyor_core.settings import Settings
+from conveyor_core.broker.queues import Queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,33 +27,11 @@ class UnknownKind(LookupError):
         self.kind = kind
 
 
-_CONTRACTS: dict[str, TaskContract] = {}
+CONTRACTS: dict[str, TaskContract] = {}
 
 
 def register(contract: TaskContract) -> TaskContract:
-    if contract.name in _CONTRACTS:
+    if contract.name in CONTRACTS:
         raise ValueError(f"contract {contract.name!r} is registered twice")
-    _CONTRACTS[contract.name] = contract
+    CONTRACTS[contract.name] = contract
     return contract
-
-
-def _enabled(contract: TaskContract, settings: Settings) -> bool:
-    return settings.diagnostics or not contract.diagnostic
-
-
-def get_contract(kind: str, settings: Settings) -> TaskContract:
-    _load_builtin_contracts()
-    contract = _CONTRACTS.get(kind)
-    if contract is None or not _enabled(contract, settings):
-        raise UnknownKind(kind)
-    return contract
-
-
-def catalogue(settings: Settings) -> list[TaskContract]:
-    _load_builtin_contracts()
-    return sorted((c for c in _CONTRACTS.values() if _enabled(c, settings)), key=lambda c: c.name)
-
-
-def _load_builtin_contracts() -> None:
-    # imported for their register() side effect; cheap after the first call
-    from conveyor_core.contracts import diag  # noqa: F401

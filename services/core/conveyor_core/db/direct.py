@@ -11,10 +11,10 @@ flagged (``connection_invalidated``) so the caller may retry on a fresh one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
-from psycopg.rows import namedtuple_row
+from psycopg.rows import RowFactory, class_row, namedtuple_row
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -22,16 +22,29 @@ from sqlalchemy.orm import Session
 from conveyor_core.db.engine import Executor
 from conveyor_core.observability.database import statement_span
 
+T = TypeVar("T")
+
 
 def fetch_one(executor: Executor, statement: str, params: dict[str, Any]) -> Any:
     """Run ``statement`` (psycopg's ``%(name)s`` placeholders); its first row as a named
     tuple, or ``None``."""
+    return _fetch(executor, namedtuple_row, statement, params)
+
+
+def fetch_row(executor: Executor, row: type[T], statement: str, params: dict[str, Any]) -> T | None:
+    """``fetch_one``, its row built as ``row`` from the columns by name."""
+    return _fetch(executor, class_row(row), statement, params)
+
+
+def _fetch(
+    executor: Executor, factory: RowFactory[T], statement: str, params: dict[str, Any]
+) -> T | None:
     connection: Connection = executor.connection() if isinstance(executor, Session) else executor
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     with statement_span(connection.engine.url.database, statement):
         try:
-            with driver.cursor(row_factory=namedtuple_row) as cursor:
+            with driver.cursor(row_factory=factory) as cursor:
                 return cursor.execute(statement, params).fetchone()
         except psycopg.Error as error:
             if driver.broken:

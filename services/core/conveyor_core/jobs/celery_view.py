@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from conveyor_core.jobs.repository import items
 from conveyor_core.jobs.states import FINISHED, Status
-from conveyor_core.models import Job, JobItem
+from conveyor_core.models import Job
 
 CELERY_STATES = ("PENDING", "STARTED", "PROGRESS", "RETRY", "SUCCESS", "FAILURE", "REVOKED")
 
@@ -28,14 +28,8 @@ def _state(status: str, waiting_retry: bool) -> str:
 def celery_status(session: Session, job: Job) -> dict[str, Any]:
     counts = dict.fromkeys(CELERY_STATES, 0)
     if job.total_items:
-        waiting_retry = and_(JobItem.status == Status.QUEUED, JobItem.attempts > 0)
-        rows = session.execute(
-            select(JobItem.status, waiting_retry, func.count())
-            .where(JobItem.job_id == job.id)
-            .group_by(JobItem.status, waiting_retry)
-        ).all()
-        for status, retrying, count in rows:
-            counts[_state(status, bool(retrying))] += count
+        for status, retrying, count in items.count_by_status_and_retry(session, job.id):
+            counts[_state(status, retrying)] += count
         done = job.succeeded_items + job.failed_items
         percent = round(100 * done / job.total_items, 2)
     else:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,14 +12,14 @@ import structlog
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_core.broker.publishing import Delivery, Publisher
+from conveyor_core.broker.queues import DEFAULT_PRIORITY, Queue
 from conveyor_core.contracts import TaskContract, UnknownKind, get_contract
 from conveyor_core.db.engine import transaction
-from conveyor_core.jobs import repository
+from conveyor_core.jobs.repository import jobs, task_rows
 from conveyor_core.jobs.signals import jobs_created
 from conveyor_core.models import Job
 from conveyor_core.observability.tracing import current_trace_id
-from conveyor_core.publishing import Delivery, Publisher
-from conveyor_core.queues import DEFAULT_PRIORITY, Queue
 from conveyor_core.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -113,7 +111,7 @@ def job_values(request: JobRequest, settings: Settings, tenant_id: uuid.UUID) ->
 
 def _existing(session: Session, tenant_id: uuid.UUID, request: JobRequest) -> Job:
     assert request.idempotency_key is not None
-    job = repository.get_job_by_idempotency_key(session, tenant_id, request.idempotency_key)
+    job = jobs.get_job_by_idempotency_key(session, tenant_id, request.idempotency_key)
     assert job is not None, "the conflicting row is visible once its transaction committed"
     if job.request_hash != request.fingerprint():
         raise IdempotencyConflict(request.idempotency_key)
@@ -137,14 +135,7 @@ def publish_committed(
         )
         return
     with transaction(sessions) as session:
-        repository.mark_deliveries_published(session, deliveries)
-
-
-def _fault_after_commit() -> None:
-    """Chaos-suite hook: CONVEYOR_FAULT_AFTER_COMMIT=exit kills the api between commit and
-    publish, as a crash there would. Never set outside the chaos suite."""
-    if os.environ.get("CONVEYOR_FAULT_AFTER_COMMIT") == "exit":
-        os.kill(os.getpid(), signal.SIGKILL)
+        task_rows.mark_deliveries_published(session, deliveries)
 
 
 def create_job(
@@ -156,11 +147,10 @@ def create_job(
 ) -> Created:
     values = job_values(request, settings, tenant_id)
     with transaction(sessions) as session:
-        job = repository.insert_job(session, **values)
+        job = jobs.insert_job(session, **values)
         if job is None:
             return Created(_existing(session, tenant_id, request), created=False)
     jobs_created.send(sender=create_job, jobs=[job])
-    _fault_after_commit()
     publish_committed(sessions, publisher, [delivery_of(job)])
     log.info("job accepted", job_id=str(job.id), kind=job.kind, queue=job.queue)
     return Created(job, created=True)
@@ -201,8 +191,8 @@ def create_jobs(
     """Create many jobs at once, all or none, then publish them in bulk; in request order."""
     values = _batch_values(requests, settings, tenant_id)
     with transaction(sessions) as session:
-        jobs = repository.insert_jobs(session, values)
-    jobs_created.send(sender=create_jobs, jobs=jobs)
-    publish_committed(sessions, publisher, [delivery_of(job) for job in jobs])
-    log.info("jobs accepted", count=len(jobs))
-    return jobs
+        created = jobs.insert_jobs(session, values)
+    jobs_created.send(sender=create_jobs, jobs=created)
+    publish_committed(sessions, publisher, [delivery_of(job) for job in created])
+    log.info("jobs accepted", count=len(created))
+    return created

@@ -3,7 +3,6 @@
 from conveyor_core.artifacts.models import Artifact, ArtifactChunk
 from conveyor_core.datasets.models import Dataset, DatasetRecord
 from conveyor_core.models.api_key import ApiKey
-from conveyor_core.models.effect import Effect
 from conveyor_core.models.job import Job, JobItem
 from conveyor_core.models.schedule import Schedule
 from conveyor_core.models.tenant import Tenant
@@ -14,7 +13,6 @@ __all__ = [
     "ArtifactChunk",
     "Dataset",
     "DatasetRecord",
-    "Effect",
     "Job",
     "JobItem",
     "Schedule",

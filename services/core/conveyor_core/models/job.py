@@ -15,7 +15,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, column_property, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from conveyor_core.db.base import Base, CreatedAt
 from conveyor_core.jobs.states import Status
@@ -23,8 +25,21 @@ from conveyor_core.jobs.states import Status
 STATUS_VALUES = ", ".join(f"'{s}'" for s in Status)
 
 
-def execution_table_args(table: str) -> tuple[CheckConstraint | Index, ...]:
-    """What every execution table holds: its status check, and the indexes the reconciler
+class StatusType(TypeDecorator[Status]):
+    """A status as the column holds it (a short string, checked) and as Python reads it."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: Status | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else Status(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Status | None:
+        return None if value is None else Status(value)
+
+
+def task_row_table_args(table: str) -> tuple[CheckConstraint | Index, ...]:
+    """What every task row's table holds: its status check, and the indexes the reconciler
     scans (queued rows coming due, running rows whose lease ran out)."""
     return (
         CheckConstraint(f"status IN ({STATUS_VALUES})", name="status"),
@@ -37,10 +52,10 @@ def execution_table_args(table: str) -> tuple[CheckConstraint | Index, ...]:
     )
 
 
-class Execution(CreatedAt):
-    """Columns shared by everything that runs as one Celery task: a job or one of its items."""
+class TaskRow(CreatedAt):
+    """Columns shared by every row that runs as one Celery task: a job or one of its items."""
 
-    status: Mapped[str] = mapped_column(String(16), server_default=Status.QUEUED.value)
+    status: Mapped[Status] = mapped_column(StatusType(), server_default=Status.QUEUED.value)
     params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
@@ -56,12 +71,12 @@ class Execution(CreatedAt):
     finished_at: Mapped[datetime | None]
 
 
-class JobItem(Execution, Base):
+class JobItem(TaskRow, Base):
     """One unit of a fan-out job (one unit x month of a backfill), run as its own task."""
 
     __tablename__ = "job_items"
     __table_args__ = (
-        *execution_table_args("job_items"),
+        *task_row_table_args("job_items"),
         Index("uq_job_items_job_position", "job_id", "position", unique=True),
         Index("ix_job_items_job_status", "job_id", "status"),
     )
@@ -71,10 +86,10 @@ class JobItem(Execution, Base):
     position: Mapped[int]
 
 
-class Job(Execution, Base):
+class Job(TaskRow, Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        *execution_table_args("jobs"),
+        *task_row_table_args("jobs"),
         CheckConstraint("priority BETWEEN 0 AND 9", name="priority"),
         Index("ix_jobs_tenant_created", "tenant_id", text("created_at DESC"), text("id DESC")),
         Index(

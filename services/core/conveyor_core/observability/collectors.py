@@ -17,14 +17,13 @@ from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.broker.depth import queue_depths
+from conveyor_core.broker.keys import BEAT_LEADER_KEY
+from conveyor_core.broker.queues import Queue
 from conveyor_core.broker.workers import active_workers
 from conveyor_core.db.engine import transaction
 from conveyor_core.observability import repository
-from conveyor_core.queues import Queue
 
 log = structlog.get_logger(__name__)
-
-BEAT_LEADER_KEY = "conveyor:beat:leader"  # conveyor_beat.leader.LOCK_KEY, renewed on every tick
 
 
 class Cached:

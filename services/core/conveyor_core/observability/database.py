@@ -13,7 +13,7 @@ from typing import Any
 from opentelemetry import trace
 from sqlalchemy import Engine, event
 
-from conveyor_core.observability.tracing import tracer
+from conveyor_core.observability.tracer import tracer
 
 STATEMENT_ATTRIBUTE_LIMIT = 2000  # statements carry no values; long ones are cut, not dropped
 _traced = False

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import threading
-from functools import cache
 from typing import Any
 
 from celery import signals
@@ -20,9 +19,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from conveyor_core.observability.config import otlp_endpoint_configured
+from conveyor_core.observability.tracer import tracer
 from conveyor_core.settings import get_settings
 
-TRACER_NAME = "conveyor"
 _provider: TracerProvider | None = None
 _instrumented = False
 _publishing: dict[str, trace.Span] = {}  # task id -> its publish span, between the two signals
@@ -80,13 +79,6 @@ def shutdown_tracing() -> None:
         _provider.force_flush()
         _provider.shutdown()
         _provider = None
-
-
-@cache
-def tracer() -> trace.Tracer:
-    """Conveyor's tracer, made once: before a provider is set it is a proxy that starts
-    recording when one is."""
-    return trace.get_tracer(TRACER_NAME)
 
 
 class _RequestGetter(Getter[Any]):

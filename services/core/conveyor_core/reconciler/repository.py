@@ -5,17 +5,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Case, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from conveyor_core.jobs import progress
-from conveyor_core.jobs import repository as jobs_repository
-from conveyor_core.jobs.states import Status
+from conveyor_core.broker.publishing import Delivery
+from conveyor_core.broker.queues import Queue, policy_for
+from conveyor_core.jobs.repository.task_rows import status_in
+from conveyor_core.jobs.states import Status, within
 from conveyor_core.models import Job, JobItem
-from conveyor_core.publishing import Delivery
-from conveyor_core.queues import Queue, policy_for
+
+# a running row whose lease expired goes back to the queue, or is dead-lettered
+RELEASED_TO = (Status.QUEUED, Status.DEAD_LETTERED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,10 @@ def release_expired_leases(session: Session) -> tuple[list[uuid.UUID], list[uuid
     poisoned = Job.deliveries >= _max_deliveries_by_queue()
     statement = (
         update(Job)
-        .where(Job.status == Status.RUNNING, Job.lease_expires_at < func.now())
+        .where(
+            status_in(Job, within({Status.RUNNING}, *RELEASED_TO)),
+            Job.lease_expires_at < func.now(),
+        )
         .values(
             status=case((poisoned, Status.DEAD_LETTERED.value), else_=Status.QUEUED.value),
             finished_at=case((poisoned, func.now()), else_=None),
@@ -106,56 +111,45 @@ def unpublished_items(session: Session, thresholds: Thresholds) -> list[Delivery
     ]
 
 
-def release_expired_item_leases(session: Session, limit: int) -> tuple[int, int, list[Job]]:
-    """Items whose heartbeat stopped: requeued, or dead-lettered after ``max_deliveries``
-    deaths, moving their job's counters. Returns (requeued, dead-lettered, finalized jobs).
+class ExpiredItem(NamedTuple):
+    id: uuid.UUID
+    job_id: uuid.UUID
+    queue: str
 
-    Each job's row is locked before its items (the lock order of ``jobs.repository``), jobs in
-    id order so two reconcilers never wait on each other in a cycle; an item is changed only if
-    it is still expired once its job is locked."""
-    expired = session.execute(
+
+def expired_items(session: Session, limit: int) -> list[ExpiredItem]:
+    """Running items whose heartbeat stopped, in job order (the caller locks each job once)."""
+    rows = session.execute(
         select(JobItem.id, JobItem.job_id, Job.queue)
         .join(Job, Job.id == JobItem.job_id)
         .where(JobItem.status == Status.RUNNING, JobItem.lease_expires_at < func.now())
         .order_by(JobItem.job_id)
         .limit(limit)
-    ).all()
-    requeued = dead = 0
-    finalized: list[Job] = []
-    locked: set[uuid.UUID] = set()
-    for row in expired:
-        if row.job_id not in locked:
-            jobs_repository.lock_job_for_items(session, row.job_id)
-            locked.add(row.job_id)
-        max_deliveries = policy_for(Queue(row.queue)).max_deliveries
-        poisoned = JobItem.deliveries >= max_deliveries
-        target = session.scalar(
-            update(JobItem)
-            .where(
-                JobItem.id == row.id,
-                JobItem.status == Status.RUNNING,
-                JobItem.lease_expires_at < func.now(),
-            )
-            .values(
-                status=case((poisoned, Status.DEAD_LETTERED.value), else_=Status.QUEUED.value),
-                published_at=None,
-                lease_expires_at=None,
-                finished_at=case((poisoned, func.now()), else_=None),
-                error=case((poisoned, _dead_letter_error(JobItem)), else_=JobItem.error),
-            )
-            .returning(JobItem.status)
+    )
+    return [ExpiredItem(*row) for row in rows]
+
+
+def release_item_lease(session: Session, item_id: uuid.UUID, max_deliveries: int) -> Status | None:
+    """Requeue an expired item, or dead-letter it after ``max_deliveries`` deaths; returns its
+    new status, or ``None`` if it is no longer expired (its execution came back, or someone
+    reset it, meanwhile)."""
+    poisoned = JobItem.deliveries >= max_deliveries
+    return session.scalar(
+        update(JobItem)
+        .where(
+            JobItem.id == item_id,
+            status_in(JobItem, within({Status.RUNNING}, *RELEASED_TO)),
+            JobItem.lease_expires_at < func.now(),
         )
-        if target is None:  # its execution came back, or someone reset it, meanwhile
-            continue
-        progress.shift(session, row.job_id, Status.RUNNING, Status(target))
-        if target == Status.DEAD_LETTERED:
-            dead += 1
-            job = progress.finalize_if_done(session, row.job_id)
-            if job is not None:
-                finalized.append(job)
-        else:
-            requeued += 1
-    return requeued, dead, finalized
+        .values(
+            status=case((poisoned, Status.DEAD_LETTERED.value), else_=Status.QUEUED.value),
+            published_at=None,
+            lease_expires_at=None,
+            finished_at=case((poisoned, func.now()), else_=None),
+            error=case((poisoned, _dead_letter_error(JobItem)), else_=JobItem.error),
+        )
+        .returning(JobItem.status)
+    )
 
 
 def _dead_letter_error(model: type[Job] | type[JobItem]) -> Any:

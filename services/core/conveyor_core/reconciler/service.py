@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -9,10 +10,13 @@ import redis
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_core.broker.publishing import Delivery, Publisher
+from conveyor_core.broker.queues import Queue, policy_for
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import events, progress
-from conveyor_core.jobs import repository as jobs_repository
-from conveyor_core.publishing import Delivery, Publisher
+from conveyor_core.jobs.repository import jobs, task_rows
+from conveyor_core.jobs.states import Status
+from conveyor_core.models import Job
 from conveyor_core.reconciler import repository
 from conveyor_core.reconciler.repository import Thresholds
 from conveyor_core.settings import Settings
@@ -38,6 +42,35 @@ def thresholds(settings: Settings) -> Thresholds:
     )
 
 
+def release_expired_items(session: Session, limit: int) -> tuple[int, int, list[Job]]:
+    """Items whose heartbeat stopped: requeued, or dead-lettered after ``max_deliveries``
+    deaths, moving their job's counters. Returns (requeued, dead-lettered, finalized jobs).
+
+    Each job's row is locked before its items (the lock order of the jobs repository), jobs in
+    id order so two reconcilers never wait on each other in a cycle; an item is changed only if
+    it is still expired once its job is locked."""
+    requeued = dead = 0
+    finalized: list[Job] = []
+    locked: set[uuid.UUID] = set()
+    for item in repository.expired_items(session, limit):
+        if item.job_id not in locked:
+            jobs.lock_job_for_items(session, item.job_id)
+            locked.add(item.job_id)
+        max_deliveries = policy_for(Queue(item.queue)).max_deliveries
+        target = repository.release_item_lease(session, item.id, max_deliveries)
+        if target is None:
+            continue
+        progress.shift(session, item.job_id, Status.RUNNING, target)
+        if target != Status.DEAD_LETTERED:
+            requeued += 1
+            continue
+        dead += 1
+        job = progress.finalize_if_done(session, item.job_id)
+        if job is not None:
+            finalized.append(job)
+    return requeued, dead, finalized
+
+
 def _publish_pending(
     sessions: sessionmaker[Session],
     publisher: Publisher,
@@ -51,7 +84,7 @@ def _publish_pending(
             if not deliveries:
                 return published
             publisher.publish_many(deliveries)
-            jobs_repository.mark_deliveries_published(session, deliveries)
+            task_rows.mark_deliveries_published(session, deliveries)
         published += len(deliveries)
         if len(deliveries) < BATCH_SIZE:
             return published
@@ -65,9 +98,7 @@ def reconcile_once(
 ) -> Report:
     with transaction(sessions) as session:
         requeued, dead = repository.release_expired_leases(session)
-        items_requeued, items_dead, finalized = repository.release_expired_item_leases(
-            session, BATCH_SIZE
-        )
+        items_requeued, items_dead, finalized = release_expired_items(session, BATCH_SIZE)
         finalized += progress.finalize_stranded(session, BATCH_SIZE)
     for job in finalized:
         if announcer is not None:

@@ -15,13 +15,13 @@ from datetime import datetime
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_core.broker.publishing import Publisher
 from conveyor_core.contracts import UnknownKind
 from conveyor_core.db.engine import transaction
-from conveyor_core.jobs import repository as jobs_repository
 from conveyor_core.jobs import service as jobs_service
+from conveyor_core.jobs.repository import jobs as jobs_repository
 from conveyor_core.jobs.signals import jobs_created
 from conveyor_core.models import Job, Schedule
-from conveyor_core.publishing import Publisher
 from conveyor_core.schedules import repository
 from conveyor_core.schedules.service import Overlap, ScheduleNotFound, ScheduleSpec
 from conveyor_core.schedules.timing import InvalidTiming

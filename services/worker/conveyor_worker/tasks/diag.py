@@ -7,14 +7,14 @@ import signal
 import time
 from typing import Any
 
-from conveyor_core.contracts import diag
 from conveyor_core.db.engine import transaction
-from conveyor_core.effects import repository as effects
-from conveyor_core.effects.repository import Applied
+from conveyor_core.diag import contracts as diag
+from conveyor_core.diag import ledger
+from conveyor_core.diag.ledger import Applied
 from conveyor_core.jobs.errors import NonRetryable
-from conveyor_worker.context import FanOut, TaskContext
+from conveyor_worker import resources
 from conveyor_worker.registry import fans_out, implements
-from conveyor_worker.resources import resources
+from conveyor_worker.runtime.context import FanOut, TaskContext
 
 SLEEP_STEP_SECONDS = 0.2  # how often a sleeping task notices it was cancelled
 
@@ -74,8 +74,8 @@ def _apply_effect(params: diag.EffectParams, ctx: TaskContext) -> dict[str, Any]
     slept = sleep(diag.SleepParams(seconds=params.seconds), ctx) or {}
     if slept.get("interrupted"):
         return {"applied": Applied.NOT_OURS.value}
-    with transaction(resources().sessions) as session:
-        applied = effects.apply_once(session, ctx.job_id, ctx.item_id, ctx.attempt)
+    with transaction(resources.current().sessions) as session:
+        applied = ledger.apply_once(session, ctx.job_id, ctx.item_id, ctx.attempt)
     return {"applied": applied.value, "pid": os.getpid()}
 
 

@@ -1,4 +1,5 @@
-"""Applying a recorded effect at most once per job (or item), only by the execution owning it.
+"""The side-effect ledger of ``diag.effect``: its table, and applying a recorded effect at most
+once per job (or item), only by the execution owning it.
 
 Two guards, both inside one transaction:
 
@@ -15,13 +16,34 @@ second row for the chaos suite to count.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import exists, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, ForeignKey, Identity, exists, func, insert, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from conveyor_core.db.base import Base
 from conveyor_core.jobs.states import Status
-from conveyor_core.models import Effect, Job, JobItem
+from conveyor_core.models import Job, JobItem
+
+FAMILY = "diag"  # a table's ``info["family"]``: migrated only with diagnostics on
+
+
+class Effect(Base):
+    """One side effect applied by a ``diag.effect`` execution: the ledger the chaos suite counts.
+
+    Deliberately without a unique key on the job: a duplicate effect must show up as a second
+    row, never be hidden by a constraint.
+    """
+
+    __tablename__ = "diag_effects"
+    __table_args__ = {"info": {"family": FAMILY}}
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[uuid.UUID | None]
+    attempt: Mapped[int]
+    applied_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class Applied(StrEnum):
@@ -34,7 +56,7 @@ def _lock_owned(
     session: Session, job_id: uuid.UUID, item_id: uuid.UUID | None, attempt: int
 ) -> bool:
     if item_id is not None:
-        # the job's row before its item's (the lock order of ``jobs.repository``); KEY SHARE
+        # the job's row before its item's (the lock order of the jobs repository); KEY SHARE
         # is what the ledger's foreign key takes anyway, and it does not hold up the counters
         session.execute(
             select(Job.id).where(Job.id == job_id).with_for_update(read=True, key_share=True)

@@ -6,8 +6,8 @@ connection is up, and keeps ``ready`` only while connected. A worker whose event
 whose connection is gone stops touching ``alive``; the liveness probe then fails and the kubelet
 restarts it.
 
-    python -m conveyor_worker.probes live    # exit 0 if alive was touched recently
-    python -m conveyor_worker.probes ready   # exit 0 if the consumer is connected
+    python -m conveyor_worker.observability.probes live    # exit 0 if alive was touched recently
+    python -m conveyor_worker.observability.probes ready   # exit 0 if the consumer is connected
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def check(kind: str, settings: Settings) -> bool:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in ("live", "ready"):
-        print("usage: python -m conveyor_worker.probes live|ready", file=sys.stderr)
+        print("usage: python -m conveyor_worker.observability.probes live|ready", file=sys.stderr)
         return 2
     ok = check(argv[0], get_settings())
     print(f"{argv[0]}: {'ok' if ok else 'failing'}")

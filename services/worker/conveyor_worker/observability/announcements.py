@@ -7,7 +7,7 @@ import time
 import uuid
 
 from conveyor_core.models import Job
-from conveyor_worker.outcomes import job_finished
+from conveyor_worker.observability.outcomes import job_finished
 
 
 def send_job_finished(job: Job) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from celery import Celery
 
-from conveyor_core.queues import broker_priority
+from conveyor_core.broker.queues import broker_priority
 
 BATCH_SIZE = 500  # Redis commands buffered per pipeline round trip
 

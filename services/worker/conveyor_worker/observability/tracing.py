@@ -19,7 +19,7 @@ from conveyor_core.observability.tracing import (
     preload,
     shutdown_tracing,
 )
-from conveyor_worker.outcomes import Outcome, task_outcome
+from conveyor_worker.observability.outcomes import Outcome, task_outcome
 
 SERVICE_NAME = "conveyor-worker"
 

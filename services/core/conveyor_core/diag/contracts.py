@@ -1,11 +1,11 @@
-"""Diagnostic contracts: small, observable tasks to exercise the platform end to end."""
+"""The diagnostic kinds' contracts: small, observable tasks to exercise the platform end to end."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from conveyor_core.broker.queues import Queue
 from conveyor_core.contracts.registry import TaskContract, register
-from conveyor_core.queues import Queue
 
 MAX_SLEEP_SECONDS = 3600.0
 MAX_FLAKY_FAILURES = 10

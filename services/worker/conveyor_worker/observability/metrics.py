@@ -22,11 +22,11 @@ from celery import signals
 from prometheus_client import CollectorRegistry, multiprocess, start_http_server, values
 from prometheus_client.registry import Collector
 
-from conveyor_core.contracts import internal
 from conveyor_core.observability import publish as publish_metrics
 from conveyor_core.observability.metrics import Metrics, build_metrics, hostname_label
+from conveyor_core.reconciler import task as reconcile_task
 from conveyor_core.settings import Settings
-from conveyor_worker.outcomes import Outcome, job_finished, task_outcome
+from conveyor_worker.observability.outcomes import Outcome, job_finished, task_outcome
 
 log = structlog.get_logger(__name__)
 
@@ -184,7 +184,7 @@ def _connect_tasks() -> None:
         if started is not None:
             m.task_runtime.labels(*labels).observe(time.monotonic() - started)
         _count_result(m, labels, getattr(_running, "outcome", None), state, retval)
-        if task.name == internal.RECONCILE and isinstance(retval, dict):
+        if task.name == reconcile_task.NAME and isinstance(retval, dict):
             _count_reconcile(m, retval)
         _running.started = _running.outcome = None
 

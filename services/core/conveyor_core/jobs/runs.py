@@ -1,4 +1,5 @@
-"""The transactional steps of one execution, for a plain job or one item of a fan-out job.
+"""The steps of one run of a task message on its row, for a plain job or one item of a fan-out
+job: claim, outcome, retry, fan-out and finalization.
 
 A claim or an item's outcome is one statement that also moves the job's counters (items are
 the hot path of a fan-out), so it may run on an autocommit connection; a plain job's steps take
@@ -16,11 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from conveyor_core.db.engine import Executor
-from conveyor_core.jobs import progress, repository
+from conveyor_core.jobs import progress
+from conveyor_core.jobs.repository import hot_path, items, jobs, task_rows
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job, JobItem
 
@@ -33,7 +34,7 @@ class Target:
     item_id: uuid.UUID | None = None
 
     @property
-    def model(self) -> repository.Row:
+    def model(self) -> task_rows.Row:
         return JobItem if self.item_id else Job
 
     @property
@@ -62,10 +63,10 @@ def _orm(executor: Executor) -> Iterator[Session]:
 
 def claim(executor: Executor, target: Target, task_id: str, lease_seconds: float) -> Claimed | None:
     if target.item_id is not None:
-        row = repository.claim_item(executor, target.job_id, target.item_id, task_id, lease_seconds)
+        row = hot_path.claim_item(executor, target.job_id, target.item_id, task_id, lease_seconds)
         return None if row is None else Claimed(row.attempts, row.job_params, row.params)
     with _orm(executor) as session:
-        job = repository.claim(session, Job, target.job_id, task_id, lease_seconds)
+        job = task_rows.claim(session, Job, target.job_id, task_id, lease_seconds)
     assert job is None or isinstance(job, Job)
     return None if job is None else Claimed(job.attempts, job.params, job=job)
 
@@ -92,12 +93,12 @@ def finish(
     """Record the outcome; ``None`` when the row was no longer ours (cancelled, taken over)."""
     if target.item_id is None:
         with _orm(executor) as session:
-            finished = repository.finish(
+            finished = task_rows.finish(
                 session, Job, target.job_id, task_id, status, result=result, error=error
             )
         assert finished is None or isinstance(finished, Job)
         return None if finished is None else Recorded(finished)
-    counters = repository.finish_item(
+    counters = hot_path.finish_item(
         executor, target.job_id, target.item_id, task_id, status, result=result, error=error
     )
     if counters is None:
@@ -115,8 +116,8 @@ def retry_later(
     session: Session, target: Target, task_id: str, *, delay_seconds: float, error: dict[str, Any]
 ) -> Recorded | None:
     if target.item_id is not None:
-        repository.lock_job_for_items(session, target.job_id)
-    if not repository.schedule_retry(
+        jobs.lock_job_for_items(session, target.job_id)
+    if not task_rows.schedule_retry(
         session, target.model, target.row_id, task_id, delay_seconds=delay_seconds, error=error
     ):
         return None
@@ -131,27 +132,7 @@ def fan_out(
 ) -> list[uuid.UUID]:
     """Create every item of a claimed fan-out job in bulk; the job stays running, without a
     lease of its own (its items carry the leases) until its last item ends."""
-    ids = [uuid.uuid4() for _ in item_params]
-    if ids:
-        session.execute(
-            insert(JobItem),
-            [
-                {"id": item_id, "job_id": job_id, "position": position, "params": params}
-                for position, (item_id, params) in enumerate(zip(ids, item_params, strict=True))
-            ],
-        )
-    owned = session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.status == Status.RUNNING, Job.celery_task_id == task_id)
-        .values(
-            total_items=len(ids),
-            unfinished_items=len(ids),
-            succeeded_items=0,
-            failed_items=0,
-            lease_expires_at=None,
-            deliveries=0,
-        )
-    )
-    if not owned.rowcount:  # type: ignore[attr-defined]
+    ids = items.insert_items(session, job_id, item_params)
+    if not jobs.start_fan_out(session, job_id, task_id, len(ids)):
         raise LookupError(f"job {job_id} is no longer claimed by {task_id}")
     return ids

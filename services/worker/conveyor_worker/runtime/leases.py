@@ -12,17 +12,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import structlog
 
-from conveyor_core.jobs import repository
-from conveyor_core.jobs.execution import Target
-from conveyor_worker.resources import Resources, resources
-
-if TYPE_CHECKING:
-    from conveyor_worker.context import TaskContext
+from conveyor_core.jobs.repository import task_rows
+from conveyor_core.jobs.runs import Target
+from conveyor_worker.resources import Resources
+from conveyor_worker.runtime.context import TaskContext
 
 log = structlog.get_logger(__name__)
 
@@ -66,7 +62,7 @@ class LeaseKeeper:
         settings = self._res.settings
         try:
             with self._res.statements.connect() as connection:
-                ours = repository.heartbeat(
+                ours = task_rows.heartbeat(
                     connection,
                     lease.target.model,
                     lease.target.row_id,
@@ -80,11 +76,15 @@ class LeaseKeeper:
             lease.ctx.lost.set()  # cancelled, or taken over after a lost lease
 
 
-@lru_cache
-def _keeper_for(pid: int) -> LeaseKeeper:
-    return LeaseKeeper(resources())
+_keepers: dict[int, LeaseKeeper] = {}
+_keepers_lock = threading.Lock()
 
 
-def keeper() -> LeaseKeeper:
+def keeper(res: Resources) -> LeaseKeeper:
     """This process's keeper (a forked pool child gets its own, with its own thread)."""
-    return _keeper_for(os.getpid())
+    pid = os.getpid()
+    found = _keepers.get(pid)
+    if found is None:
+        with _keepers_lock:
+            found = _keepers.setdefault(pid, LeaseKeeper(res))
+    return found

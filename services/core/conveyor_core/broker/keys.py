@@ -1,0 +1,6 @@
+"""Redis keys that processes which never import each other agree on."""
+
+from __future__ import annotations
+
+# held by the beat leader and renewed on every tick; the api's metrics report whether it is held
+BEAT_LEADER_KEY = "conveyor:beat:leader"

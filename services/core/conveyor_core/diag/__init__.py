@@ -1,0 +1,3 @@
+"""The diagnostic family: small, observable kinds that exercise the platform end to end, and the
+side-effect ledger of ``diag.effect`` with its own migrations. It exists only where
+CONVEYOR_DIAGNOSTICS is on; production has neither its kinds nor its table."""

@@ -1,1 +1,0 @@
-"""The side-effect ledger of ``diag.effect``: how "exactly-once recorded effect" is kept."""

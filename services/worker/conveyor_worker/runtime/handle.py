@@ -1,0 +1,111 @@
+"""How every job task runs: claim the row, run the implementation under a lease, record the
+outcome.
+
+The claim (an UPDATE ... WHERE status IN (...) RETURNING) happens before any side effect, so a
+message delivered twice finds its row already claimed or finished and does nothing. A fan-out
+job's own message plans and creates its items (``fanout``); each item then runs as its own
+message.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy.exc import DBAPIError
+
+from conveyor_core.broker.queues import Queue
+from conveyor_core.contracts import TaskContract
+from conveyor_core.jobs import runs
+from conveyor_core.jobs.runs import Claimed, Target
+from conveyor_worker.observability.outcomes import Outcome
+from conveyor_worker.resources import Resources
+from conveyor_worker.runtime import fanout, outcome
+from conveyor_worker.runtime.context import FanOut, Implementation, TaskContext
+from conveyor_worker.runtime.leases import keeper
+from conveyor_worker.runtime.run import TaskRun
+
+log = structlog.stdlib.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What a delivered message says: its task id, the queue it came from, the row it names."""
+
+    task_id: str
+    queue: str
+    job_id: str
+    item_id: str | None
+
+
+def handle(
+    res: Resources,
+    contract: TaskContract,
+    implementation: Implementation | FanOut,
+    message: Message,
+) -> None:
+    """Execute one delivery of a job (or of one of its items)."""
+    target = Target(
+        uuid.UUID(message.job_id), uuid.UUID(message.item_id) if message.item_id else None
+    )
+    bound = log.bind(
+        job_id=message.job_id,
+        item_id=message.item_id,
+        task_id=message.task_id,
+        kind=contract.name,
+        queue=message.queue,
+    )
+    run = TaskRun(res, contract, target, message.task_id, Queue(message.queue), bound)
+    claimed = _claim(res, target, message.task_id)
+    if claimed is None:
+        run.log.info("delivery ignored: row already claimed, finished or not due")
+        run.report(Outcome.IGNORED)
+        return
+    run = run.attempt(claimed.attempts)
+    # an item's start is DEBUG: a fan-out of thousands logs each item's outcome, not twice
+    (run.log.debug if target.item_id else run.log.info)("task started")
+    if isinstance(implementation, FanOut) and target.item_id is None:
+        fanout.orchestrate(run, implementation, claimed)
+    else:
+        _execute(run, implementation, claimed)
+
+
+def _claim(res: Resources, target: Target, task_id: str) -> Claimed | None:
+    """Claim the row, once more on a fresh connection if the pooled one had died (the
+    database restarted): nothing ran yet, so trying again is safe."""
+    for attempt in (1, 2):
+        try:
+            with res.statements.connect() as connection:
+                return runs.claim(connection, target, task_id, res.settings.lease_seconds)
+        except DBAPIError as error:
+            if not error.connection_invalidated or attempt == 2:
+                raise
+    return None
+
+
+def _execute(run: TaskRun, implementation: Implementation | FanOut, claimed: Claimed) -> None:
+    """Run a plain job's implementation, or one item of a fan-out, and record its outcome."""
+    ctx = TaskContext(run.target.job_id, run.target.item_id, claimed.attempts)
+    started = time.monotonic()
+    with keeper(run.res).holding(run.target, run.task_id, ctx):
+        try:
+            result = _call(implementation, run.contract, claimed, ctx) or {}
+        except Exception as exc:
+            outcome.fail(run, claimed.attempts, exc, started)
+            return
+    outcome.succeed(run, result, started)
+
+
+def _call(
+    implementation: Implementation | FanOut,
+    contract: TaskContract,
+    claimed: Claimed,
+    ctx: TaskContext,
+) -> dict[str, Any] | None:
+    params = contract.params.model_validate(claimed.params)
+    if isinstance(implementation, FanOut):
+        return implementation.item(params, claimed.item_params or {}, ctx)
+    return implementation(params, ctx)
