@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
+from conveyor_api.artifacts.schemas import ArtifactOut
 from conveyor_api.deps import JobsReader, JobsWriter, ResourcesDep, SessionDep
 from conveyor_api.errors import ErrorResponse
 from conveyor_api.jobs.lookup import job_or_404
@@ -15,6 +16,7 @@ from conveyor_api.jobs.schemas import (
     CeleryStatus,
     JobBatchCreate,
     JobCreate,
+    JobDetail,
     JobItemList,
     JobItemOut,
     JobList,
@@ -22,6 +24,7 @@ from conveyor_api.jobs.schemas import (
     Requeued,
 )
 from conveyor_api.resources import ApiResources
+from conveyor_core.artifacts.service import job_artifacts
 from conveyor_core.broker.publishing import Delivery
 from conveyor_core.jobs import events, lifecycle, service
 from conveyor_core.jobs.celery_view import celery_status
@@ -140,6 +143,13 @@ def list_jobs(
     )
     jobs, next_cursor = reads.list_jobs(session, principal.tenant_id, where, limit, cursor)
     return JobList(items=[JobOut.of(job) for job in jobs], next_cursor=next_cursor)
+
+
+@router.get("/jobs/{job_id}", response_model=JobDetail, responses=ERRORS)
+def get_job(job_id: uuid.UUID, principal: JobsReader, session: SessionDep) -> JobDetail:
+    job = JobOut.of(job_or_404(session, principal.tenant_id, job_id))
+    artifacts = job_artifacts(session, principal.tenant_id, job_id)
+    return JobDetail(**job.model_dump(), artifacts=[ArtifactOut.of(a) for a in artifacts])
 
 
 @router.get("/jobs/{job_id}/items", response_model=JobItemList, responses=ERRORS)
