@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from conveyor_cli import batch, items, paging
+from conveyor_cli import batch, items, paging, params
 from conveyor_cli.client import ApiClient, KeyOption, UrlOption
-from conveyor_cli.errors import fail
 from conveyor_cli.resolve import JOBS, JobId, job_id
 from conveyor_cli.tables import console, table
-
-
-def _parse_param(pair: str) -> tuple[str, Any]:
-    key, sep, raw = pair.partition("=")
-    if not sep or not key:
-        fail(f"--param takes key=value, got {pair!r}")
-    try:
-        return key, json.loads(raw)  # numbers, booleans, lists stay typed
-    except json.JSONDecodeError:
-        return key, raw
-
-
-def _params(pairs: list[str], params_file: Path | None) -> dict[str, Any]:
-    params: Any = {}
-    if params_file is not None:
-        try:
-            params = json.loads(params_file.read_text())
-        except (OSError, json.JSONDecodeError) as error:
-            fail(f"cannot read {params_file}: {error}")
-        if not isinstance(params, dict):
-            fail(f"{params_file} must hold a JSON object")
-    params.update(dict(_parse_param(p) for p in pairs))
-    return dict(params)
 
 
 def _show(job: dict[str, Any]) -> None:
@@ -55,7 +30,7 @@ def submit(
     api_key: KeyOption = "",
 ) -> None:
     """Submit a job and print it."""
-    body: dict[str, Any] = {"kind": kind, "params": _params(param or [], params_file)}
+    body: dict[str, Any] = {"kind": kind, "params": params.collect(param or [], params_file)}
     if queue is not None:
         body["queue"] = queue
     if priority is not None:

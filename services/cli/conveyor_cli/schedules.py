@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -11,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from conveyor_cli import params
 from conveyor_cli.client import ApiClient, KeyOption, UrlOption
 from conveyor_cli.errors import fail
 
@@ -18,28 +18,6 @@ console = Console()
 SCHEDULES = "/api/v1/schedules"
 app = typer.Typer(help="Periodic jobs: by cron expression or fixed interval.", no_args_is_help=True)
 Reference = Annotated[str, typer.Argument(help="The schedule's id or name.")]
-
-
-def _param(pair: str) -> tuple[str, Any]:
-    key, sep, raw = pair.partition("=")
-    if not sep or not key:
-        fail(f"--param takes key=value, got {pair!r}")
-    try:
-        return key, json.loads(raw)  # numbers, booleans, lists stay typed
-    except json.JSONDecodeError:
-        return key, raw
-
-
-def _params(pairs: list[str], params_file: Path | None) -> dict[str, Any]:
-    params: Any = {}
-    if params_file is not None:
-        try:
-            params = json.loads(params_file.read_text())
-        except (OSError, json.JSONDecodeError) as error:
-            fail(f"cannot read {params_file}: {error}")
-        if not isinstance(params, dict):
-            fail(f"{params_file} must hold a JSON object")
-    return {**params, **dict(_param(p) for p in pairs)}
 
 
 def _id(client: ApiClient, reference: str) -> str:
@@ -107,7 +85,7 @@ def create(
     body = {
         "name": name,
         "kind": kind,
-        "params": _params(param or [], params_file),
+        "params": params.collect(param or [], params_file),
         "cron": cron,
         "interval_seconds": interval_seconds,
         "timezone": timezone,
