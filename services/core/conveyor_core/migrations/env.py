@@ -1,6 +1,6 @@
 """Alembic environment: the database URL comes from Conveyor's settings, never from a file.
 
-The diagnostic family's tables are compared only when its branch is in the migrations' reach
+A family's tables (``info["family"]``) are compared only when its branch is migrated here
 (``conveyor_core.db.migrate``); elsewhere they are neither expected nor reported.
 """
 
@@ -14,28 +14,23 @@ from sqlalchemy import create_engine
 from conveyor_core import models  # noqa: F401  (registers every production table)
 from conveyor_core.db.base import Base
 from conveyor_core.db.engine import sqlalchemy_url
-from conveyor_core.db.migrate import DIAGNOSTICS_OPTION
-from conveyor_core.diag import ledger
+from conveyor_core.db.families import installed_branches
+from conveyor_core.db.migrate import FAMILIES_OPTION
 from conveyor_core.settings import get_settings
 
-DIAG_TABLES = {
-    t.name for t in Base.metadata.tables.values() if t.info.get("family") == ledger.FAMILY
-}
+for _branch in installed_branches():
+    _branch.load_models()
 
-
-def _diagnostics() -> bool:
-    return context.config.get_main_option(DIAGNOSTICS_OPTION, "false") == "true"
+FAMILY_OF = {t.name: t.info["family"] for t in Base.metadata.tables.values() if "family" in t.info}
+COMPARED = set(context.config.get_main_option(FAMILIES_OPTION, "").split())
 
 
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    if type_ == "table" and name in DIAG_TABLES:
-        return _diagnostics()
-    table = getattr(obj, "table", None)
-    if table is not None and table.name in DIAG_TABLES:
-        return _diagnostics()
-    return True
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    family = FAMILY_OF.get(table or "")
+    return family is None or family in COMPARED
 
 
 def run_migrations() -> None:
