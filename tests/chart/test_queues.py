@@ -125,7 +125,7 @@ def test_a_pool_listed_in_workers_takes_the_queue_with_its_own_settings(helm_bin
         ({"queues.backfill_high.max_retries": "-1"}, "/queues/backfill_high/max_retries"),
         (
             {"queues.a_b.max_retries": "1", "queues.a-b.max_retries": "1"},
-            'queues.a_b would get pool "a-b"',
+            'queues a-b and a_b would both get pool "a-b"',
         ),
     ],
 )
@@ -134,3 +134,15 @@ def test_the_chart_refuses_bad_queues(
 ) -> None:
     with pytest.raises(AssertionError, match=message):
         rendering.template(helm_bin, [MINIMAL], overrides)
+
+
+def test_a_workers_entry_named_after_a_queues_pool_sets_that_pools_settings(
+    helm_bin: str,
+) -> None:
+    manifests = rendering.template(
+        helm_bin, [MINIMAL], {**CONFIGURED, "workers.backfill-high.concurrency": "7"}
+    )
+    pool = rendering.named(manifests, "Deployment", f"{rendering.RELEASE}-worker-backfill-high")
+    command = pool["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert command[command.index("-Q") + 1] == "backfill_high"
+    assert command[command.index("-c") + 1] == "7"
