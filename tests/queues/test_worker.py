@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 JOBS = "/api/v1/jobs"
 
 
-def _post(client: TestClient, auth: dict[str, str], body: dict[str, object]) -> str:
+def _post(client: TestClient, auth: dict[str, str], body: Mapping[str, object]) -> str:
     response = client.post(JOBS, json=body, headers=auth)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
