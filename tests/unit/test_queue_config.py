@@ -153,3 +153,12 @@ def test_without_a_file_the_process_has_the_built_in_queues(
 ) -> None:
     monkeypatch.delenv(QUEUES_FILE_ENV, raising=False)
     assert queue_set() == QueueSet.defaults()
+
+
+def test_the_documented_example_file_loads() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "queues.yaml"
+    queues = load_queue_file(example)
+    assert queues.names[-2:] == ("backfill_high", "data_import")
+    assert queues.policy("billing").retry.max_retries == 12
+    docs = (example.parents[1] / "docs" / "configuration.md").read_text()
+    assert example.read_text().split("queues:\n", 1)[1] in docs
