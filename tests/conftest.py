@@ -153,7 +153,7 @@ def start_worker(process_env: dict[str, str], logs_dir: Path) -> Iterator[Callab
 
     def start_one(
         *,
-        queues: str = commands.ALL_QUEUES,
+        queues: str | None = None,
         concurrency: int = 2,
         name: str = "worker",
         extra_env: dict[str, str] | None = None,

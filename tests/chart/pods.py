@@ -2,7 +2,8 @@
 
 The container's command and args (with Kubernetes' $(VAR) expansion), its env from literal
 values, the ConfigMap and the Secret, and its mounts mapped to local directories: /tmp to a
-fresh directory per pod (the emptyDir), chart ConfigMap volumes to the chart's files.
+fresh directory per pod (the emptyDir), a ConfigMap volume to a directory holding the rendered
+ConfigMap's entries as files, as the kubelet projects them.
 """
 
 from __future__ import annotations
@@ -70,7 +71,19 @@ def _env(
     return env
 
 
-def _mounts(pod: dict[str, Any], container: dict[str, Any], tmp: Path) -> dict[str, Path]:
+def _projected(config_map: dict[str, str], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in config_map.items():
+        (folder / name).write_text(content)
+    return folder
+
+
+def _mounts(
+    pod: dict[str, Any],
+    container: dict[str, Any],
+    config_maps: dict[str, dict[str, str]],
+    tmp: Path,
+) -> dict[str, Path]:
     volumes = {v["name"]: v for v in pod.get("volumes", [])}
     mounts: dict[str, Path] = {}
     for mount in container.get("volumeMounts", []):
@@ -78,7 +91,8 @@ def _mounts(pod: dict[str, Any], container: dict[str, Any], tmp: Path) -> dict[s
         if "emptyDir" in volume:
             mounts[mount["mountPath"]] = tmp
         elif "configMap" in volume:
-            mounts[mount["mountPath"]] = rendering.CHART / "files"
+            data = config_maps[volume["configMap"]["name"]]
+            mounts[mount["mountPath"]] = _projected(data, tmp / "volumes" / mount["name"])
     return mounts
 
 
@@ -94,10 +108,9 @@ def local_pod(
 ) -> LocalPod:
     pod = owner["spec"]["template"]["spec"]
     container = pod["containers"][0]
-    mounts = _mounts(pod, container, tmp)
-    env = {
-        k: _remap(v, mounts) for k, v in _env(container, _config_maps(manifests), secrets).items()
-    }
+    config_maps = _config_maps(manifests)
+    mounts = _mounts(pod, container, config_maps, tmp)
+    env = {k: _remap(v, mounts) for k, v in _env(container, config_maps, secrets).items()}
     env.update(
         PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         HOME=str(tmp),

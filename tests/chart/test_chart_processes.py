@@ -31,6 +31,8 @@ pytestmark = pytest.mark.integration
 ADMIN_KEY = "chart-test-admin-key-" + "x" * 24
 FLOWER_AUTH = "viewer:chart-test-password"
 UNREGISTERED_TASK = "conveyor.chart_test.probe_message"
+# a team's own queue: its pool, rendered from the queues value alone, must consume it
+CONFIGURED_QUEUE = {"queues.backfill_high.max_retries": "1"}
 
 
 @pytest.fixture
@@ -89,12 +91,14 @@ def test_every_deployment_starts_answers_probes_and_workers_consume_their_queues
     redis_client: redis.Redis,
 ) -> None:
     api_port = free_port()
-    minimal = _render(helm_bin, "minimal", {})
+    minimal = _render(helm_bin, "minimal", CONFIGURED_QUEUE)
     worker_names = [rendering.pool(d) for d in _workers(minimal)]
+    assert "backfill-high" in worker_names
     manifests = _render(
         helm_bin,
         "minimal",
         {
+            **CONFIGURED_QUEUE,
             "config.environment": "development",
             "config.extra.CONVEYOR_DIAGNOSTICS": "true",
             "api.port": str(api_port),
@@ -168,6 +172,8 @@ def _consumed_queues(deployment: Manifest) -> list[str]:
 def _send_unregistered(redis_url: str, queue: str) -> None:
     """A message only a consumer of ``queue`` can take; the worker logs and drops its name."""
     app: Celery = create_celery_app(Settings(REDIS_URL=redis_url), "conveyor.chart-test")
+    # the pods read the release's queues file; this process knows only the built-in queues
+    app.conf.task_create_missing_queues = True
     try:
         app.send_task(UNREGISTERED_TASK, queue=queue, priority=0)
     finally:

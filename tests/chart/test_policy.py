@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import yaml
 from opentelemetry.sdk import environment_variables as otel_variables
 
 from conveyor_core.broker.queues import Queue, redis_keys
@@ -113,7 +114,10 @@ def test_every_queue_has_an_autoscaled_worker_pool(manifests: list[Manifest]) ->
         assert worker["metadata"]["name"] in scaled, worker["metadata"]["name"]
         assert "replicas" not in worker["spec"], "the autoscaler owns the replica count"
         consumed |= set(_queues_of(worker))
-    assert consumed == {str(q) for q in Queue}
+    queues_file = rendering.named(manifests, "ConfigMap", f"{rendering.RELEASE}-queues")
+    configured = set(yaml.safe_load(queues_file["data"]["queues.yaml"])["queues"])
+    assert configured >= {str(q) for q in Queue}
+    assert consumed == configured
 
 
 def _queues_of(worker: Manifest) -> list[str]:
@@ -162,11 +166,7 @@ def test_worker_liveness_reads_probe_files_not_the_broker(manifests: list[Manife
 
 
 def _config(manifests: list[Manifest]) -> dict[str, str]:
-    (config,) = (
-        c
-        for c in rendering.of_kind(manifests, "ConfigMap")
-        if c["metadata"]["labels"]["app.kubernetes.io/component"] == "config"
-    )
+    config = rendering.named(manifests, "ConfigMap", f"{rendering.RELEASE}-config")
     return dict(config["data"])
 
 

@@ -119,6 +119,7 @@ OTEL_TRACES_SAMPLER_ARG: {{ $.Values.tracing.sampleRatio | toString | quote }}
 {{/* Checksums that roll pods when their configuration changes. */}}
 {{- define "conveyor.checksums" -}}
 checksum/config: {{ include "conveyor.configData" . | sha256sum }}
+checksum/queues: {{ include "conveyor.queuesFile" . | sha256sum }}
 {{- if .Values.secrets.create }}
 checksum/secret: {{ toYaml .Values.secrets.dev | sha256sum }}
 {{- end }}

@@ -15,6 +15,7 @@ from conveyor_cli.devstack.ports import LOOPBACK, ensure_free, port_is_open
 from conveyor_cli.devstack.supervisor import POLL_SECONDS, Child, Supervisor
 from conveyor_cli.errors import fail
 from conveyor_core.auth.keys import generate_key
+from conveyor_core.broker.queue_config import QueueFileError, queue_set
 from conveyor_core.db import migrate
 from conveyor_core.settings import DEFAULT_METRICS_PORT, Settings
 
@@ -72,6 +73,14 @@ def _child_env(root: Path, services: BackingServices, metrics_port: int) -> dict
     return env
 
 
+def _refuse_bad_queues_file() -> None:
+    """Every process reads CONVEYOR_QUEUES_FILE: refuse a bad one before starting any."""
+    try:
+        queue_set()
+    except QueueFileError as error:
+        fail(str(error))
+
+
 def _refuse_second_stack(root: Path) -> None:
     running = stackfile.running(root)
     if running is not None:
@@ -113,6 +122,7 @@ def dev(
     from conveyor_cli.devstack import backing  # the embedded servers load only when used
 
     root = data_dir.resolve()
+    _refuse_bad_queues_file()
     _refuse_second_stack(root)
     _refuse_taken_ports(api_port, postgres_port, redis_port, metrics_port)
     services = backing.start(

@@ -13,19 +13,26 @@ from collections.abc import Sequence
 from conveyor.discovery import MODULES_ENV, ROLES, load
 from conveyor.kinds import Kind
 from conveyor.load_errors import TaskLoadError
+from conveyor_core.broker.queue_config import QUEUES_FILE_ENV, QueueFileError, queue_set
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    queues = [name.strip() for name in args.queues.split(",") if name.strip()]
     try:
+        queues = _queues(args.queues)
         catalogue = load(args.role, queues, modules=args.modules)
-    except TaskLoadError as exc:
+    except (TaskLoadError, QueueFileError) as exc:
         print(f"conveyor: {exc}", file=sys.stderr)
         return 1
     for kind in catalogue:
         print(_line(kind))
     return 0
+
+
+def _queues(listed: str | None) -> list[str]:
+    if listed is None:
+        return list(queue_set().names)
+    return [name.strip() for name in listed.split(",") if name.strip()]
 
 
 def _line(kind: Kind) -> str:
@@ -39,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("command", choices=["check"])
     parser.add_argument("--role", choices=ROLES, default="worker")
     parser.add_argument(
-        "--queues", required=True, help="the deployment's queue names, comma-separated"
+        "--queues",
+        default=None,
+        help="the deployment's queue names, comma-separated; default: the queues "
+        f"${QUEUES_FILE_ENV} configures (the built-in six when it is unset)",
     )
     parser.add_argument("--modules", default=None, help=f"default: ${MODULES_ENV}")
     return parser

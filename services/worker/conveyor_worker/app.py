@@ -10,7 +10,7 @@ from typing import Any
 from celery import Celery, Task
 
 from conveyor_core.broker.app import create_celery_app
-from conveyor_core.broker.queues import policy_for
+from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.reconciler import task as reconcile_task
 from conveyor_core.settings import Settings, get_settings
 from conveyor_worker import resources, signals, tasks
@@ -22,7 +22,7 @@ from conveyor_worker.runtime.handle import Message, handle
 def _bind(app: Celery, registration: Registration) -> None:
     """One Celery task for a kind, with its queue's time limits."""
     contract, implementation = registration.contract, registration.implementation
-    policy = policy_for(contract.queue)
+    policy = queue_set().policy(contract.queue)
 
     def execute(task: Task, job_id: str, item_id: str | None = None, **_: Any) -> None:
         # the queue the message really came from: a job may override its kind's queue

@@ -11,6 +11,8 @@ from pydantic import BaseModel
 from conveyor_api.deps import Admin, ResourcesDep
 from conveyor_api.jobs.routes import AUTH_ERRORS
 from conveyor_core.broker.depth import queue_depths
+from conveyor_core.broker.queue_config import queue_set
+from conveyor_core.broker.queues import QueuePolicy
 from conveyor_core.broker.workers import registered_workers
 
 router = APIRouter(prefix="/api/v1", tags=["operations"])
@@ -18,11 +20,30 @@ router = APIRouter(prefix="/api/v1", tags=["operations"])
 INSPECT_TIMEOUT_SECONDS = 1.0
 
 
+class QueuePolicyOut(BaseModel):
+    """The queue's policy as this deployment configures it (the keys of CONVEYOR_QUEUES_FILE)."""
+
+    max_retries: int
+    backoff_seconds: float
+    backoff_max_seconds: float
+    jitter: bool
+    soft_time_limit_seconds: int
+    time_limit_seconds: int
+    max_deliveries: int
+    terminate_on_cancel: bool
+
+    @classmethod
+    def of(cls, policy: QueuePolicy) -> QueuePolicyOut:
+        rest = {k: v for k, v in asdict(policy).items() if k != "retry"}
+        return cls(**asdict(policy.retry), **rest)
+
+
 class QueueOut(BaseModel):
     queue: str
     waiting: int
     in_flight: int
     by_priority_list: dict[str, int]
+    policy: QueuePolicyOut
 
 
 class QueueList(BaseModel):
@@ -64,8 +85,15 @@ class Revoked(BaseModel):
 
 @router.get("/queues", response_model=QueueList, responses=AUTH_ERRORS)
 def queues(_: Admin, res: ResourcesDep) -> QueueList:
-    """Waiting messages (every priority list) and in-flight (reserved, unacked) per queue."""
-    return QueueList(items=[QueueOut(**asdict(d)) for d in queue_depths(res.redis)])
+    """Every configured queue: waiting messages (every priority list), in-flight (reserved,
+    unacked) and its policy."""
+    queues = queue_set()
+    return QueueList(
+        items=[
+            QueueOut(**asdict(d), policy=QueuePolicyOut.of(queues.policy(d.queue)))
+            for d in queue_depths(res.redis, list(queues.names))
+        ]
+    )
 
 
 def _inspect(res: ResourcesDep) -> Any:

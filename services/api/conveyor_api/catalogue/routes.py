@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from conveyor_api.deps import JobsReader, ResourcesDep
 from conveyor_api.jobs.routes import AUTH_ERRORS
-from conveyor_core.broker.queues import policy_for
+from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.contracts import catalogue
 
 
@@ -43,7 +43,7 @@ router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 def task_kinds(_: JobsReader, res: ResourcesDep) -> TaskKindList:
     items = []
     for contract in catalogue(res.settings):
-        policy = policy_for(contract.queue)
+        policy = queue_set().policy(contract.queue)
         items.append(
             TaskKind(
                 kind=contract.name,

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from conveyor_core.broker.queues import Queue
-
-ALL_QUEUES = ",".join(Queue)
+from conveyor_core.broker.queue_config import queue_set
 
 
 def api(port: int, host: str = "127.0.0.1") -> list[str]:
@@ -25,8 +23,10 @@ def api(port: int, host: str = "127.0.0.1") -> list[str]:
 
 
 def worker(
-    queues: str = ALL_QUEUES, concurrency: int = 2, name: str = "dev", pool: str = "prefork"
+    queues: str | None = None, concurrency: int = 2, name: str = "dev", pool: str = "prefork"
 ) -> list[str]:
+    """A worker on ``queues`` (comma-separated), by default every queue this process's
+    configuration names (``CONVEYOR_QUEUES_FILE`` is passed on to the worker too)."""
     return [
         sys.executable,
         "-m",
@@ -35,7 +35,7 @@ def worker(
         "conveyor_worker.app",
         "worker",
         "-Q",
-        queues,
+        queues or ",".join(queue_set().names),
         "-c",
         str(concurrency),
         "-P",

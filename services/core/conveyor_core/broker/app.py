@@ -9,6 +9,7 @@ from kombu.entity import Exchange
 from kombu.entity import Queue as KombuQueue
 
 from conveyor_core.broker import transport
+from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.broker.queues import (
     DEFAULT_PRIORITY,
     MAX_PRIORITY,
@@ -37,7 +38,7 @@ def kombu_queues() -> list[KombuQueue]:
             routing_key=str(q),
             queue_arguments={"x-max-priority": MAX_PRIORITY},
         )
-        for q in Queue
+        for q in queue_set()
     ]
 
 

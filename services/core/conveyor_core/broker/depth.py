@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import redis
 
-from conveyor_core.broker.queues import Queue, redis_keys
+from conveyor_core.broker.queue_config import queue_set
+from conveyor_core.broker.queues import redis_keys
 
 UNACKED_KEY = "unacked"  # kombu's Redis transport default
 
@@ -34,7 +35,7 @@ def _routing_key(raw: bytes | str) -> str | None:
 
 
 def queue_depths(client: redis.Redis, queues: list[str] | None = None) -> list[QueueDepth]:
-    names = queues or [str(q) for q in Queue]
+    names = queues or list(queue_set().names)
     pipe = client.pipeline(transaction=False)
     for name in names:
         for key in redis_keys(name):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from celery import Celery
 
+from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.broker.queues import broker_priority
 
 BATCH_SIZE = 500  # Redis commands buffered per pipeline round trip
@@ -37,14 +38,21 @@ class Publisher:
         self.publish_many([delivery])
 
     def publish_many(self, deliveries: list[Delivery]) -> None:
-        """Send every message through one pipelined batch: a round trip per BATCH_SIZE."""
+        """Send every message through one pipelined batch: a round trip per BATCH_SIZE.
+
+        Each message carries its queue's time limits: a job sent to another queue than its
+        kind's runs under the limits of the queue it is on."""
+        queues = queue_set()
         with self._app.producer_or_acquire() as producer, producer.batch(max_size=BATCH_SIZE):
             for delivery in deliveries:
+                policy = queues.policy_or_default(delivery.queue)
                 self._app.send_task(
                     delivery.kind,
                     kwargs=delivery.kwargs(),
                     queue=delivery.queue,
                     routing_key=delivery.queue,
                     priority=broker_priority(delivery.priority),
+                    soft_time_limit=policy.soft_time_limit_seconds,
+                    time_limit=policy.time_limit_seconds,
                     producer=producer,
                 )

@@ -1,15 +1,22 @@
 """Queue topology: the queues, their policies, and the Redis keys that hold their messages.
 
-Import-light on purpose: the chart tests, the metrics and the autoscaler all read it.
+The six built-in queues and their policies are the defaults; a deployment adds queues or
+overrides a policy in ``CONVEYOR_QUEUES_FILE`` (:mod:`conveyor_core.broker.queue_config`),
+and every process reads the result as one :class:`QueueSet`. Import-light on purpose: the
+chart tests, the metrics and the autoscaler all read it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 
 
 class Queue(StrEnum):
+    """The built-in queues: present in every deployment (a deployment may add its own)."""
+
     DEFAULT = "default"
     AI = "ai"
     DATA = "data"
@@ -50,18 +57,66 @@ class QueuePolicy:
     terminate_on_cancel: bool = False
 
 
-POLICIES: dict[Queue, QueuePolicy] = {
-    Queue.DEFAULT: QueuePolicy(RetryPolicy(3, 1.0, 60.0), 300, 360),
-    Queue.AI: QueuePolicy(RetryPolicy(5, 2.0, 120.0), 900, 960),
-    Queue.DATA: QueuePolicy(RetryPolicy(3, 5.0, 300.0), 3600, 3660),
-    Queue.BILLING: QueuePolicy(RetryPolicy(8, 10.0, 3600.0), 120, 180, max_deliveries=5),
-    Queue.TOOLS: QueuePolicy(RetryPolicy(2, 1.0, 30.0), 600, 630, terminate_on_cancel=True),
-    Queue.MAINTENANCE: QueuePolicy(RetryPolicy(1, 5.0, 60.0), 600, 660),
-}
+BILLING_BACKOFF_CAP_SECONDS = 30 * 60.0  # a payment provider's outage rarely outlasts it
+
+DEFAULT_POLICIES: Mapping[str, QueuePolicy] = MappingProxyType(
+    {
+        Queue.DEFAULT: QueuePolicy(RetryPolicy(3, 1.0, 60.0), 300, 360),
+        Queue.AI: QueuePolicy(RetryPolicy(5, 2.0, 120.0), 900, 960),
+        Queue.DATA: QueuePolicy(RetryPolicy(3, 5.0, 300.0), 3600, 3660),
+        Queue.BILLING: QueuePolicy(
+            RetryPolicy(10, 10.0, BILLING_BACKOFF_CAP_SECONDS), 120, 180, max_deliveries=5
+        ),
+        Queue.TOOLS: QueuePolicy(RetryPolicy(2, 1.0, 30.0), 600, 630, terminate_on_cancel=True),
+        Queue.MAINTENANCE: QueuePolicy(RetryPolicy(1, 5.0, 60.0), 600, 660),
+    }
+)
 
 
-def policy_for(queue: Queue) -> QueuePolicy:
-    return POLICIES[queue]
+class UnknownQueue(LookupError):
+    def __init__(self, queue: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"unknown queue {queue!r}; known: {', '.join(known)}")
+        self.queue = queue
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSet:
+    """The queues a deployment runs, each with its policy: immutable once loaded."""
+
+    policies: Mapping[str, QueuePolicy]
+
+    @classmethod
+    def of(cls, policies: Mapping[str, QueuePolicy]) -> QueueSet:
+        return cls(MappingProxyType({str(name): policy for name, policy in policies.items()}))
+
+    @classmethod
+    def defaults(cls) -> QueueSet:
+        return cls.of(DEFAULT_POLICIES)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The built-in queues first, then the configured ones in the order they were given."""
+        return tuple(self.policies)
+
+    def policy(self, name: str) -> QueuePolicy:
+        try:
+            return self.policies[name]
+        except KeyError:
+            raise UnknownQueue(name, self.names) from None
+
+    def policy_or_default(self, name: str) -> QueuePolicy:
+        """The policy of a stored row's queue: one removed from the configuration since the
+        row was accepted keeps the default queue's policy rather than failing the row."""
+        return self.policies.get(name) or self.policies[Queue.DEFAULT]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.policies
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.policies)
+
+    def __len__(self) -> int:
+        return len(self.policies)
 
 
 def broker_priority(priority: int) -> int:
@@ -71,7 +126,7 @@ def broker_priority(priority: int) -> int:
     return MAX_PRIORITY - priority
 
 
-def redis_keys(queue: Queue | str) -> list[str]:
+def redis_keys(queue: str) -> list[str]:
     """Every Redis list that holds messages of ``queue``, one per priority step.
 
     Matches kombu's naming: step 0 is the bare queue name, step n is ``<queue><sep><n>``.

@@ -6,13 +6,11 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from conveyor_core.broker.queues import Queue
-
 
 @dataclass(frozen=True, slots=True)
 class TaskContract:
     name: str
-    queue: Queue
+    queue: str
     params: type[BaseModel]
     description: str
     # fan-out kinds run an orchestrator that creates one item (its own task) per unit of work

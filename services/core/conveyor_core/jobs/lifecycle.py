@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from conveyor_core.broker.publishing import Delivery
-from conveyor_core.broker.queues import Queue, policy_for
+from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.jobs import progress
 from conveyor_core.jobs.repository import items, jobs
 from conveyor_core.jobs.states import FINISHED, RETRYABLE, Status, can_transition
@@ -51,7 +51,7 @@ def cancel(session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID) -> Cancell
     if job.status == Status.RUNNING and job.celery_task_id:
         running.append(job.celery_task_id)
     jobs.mark_cancelled(session, job)
-    terminate = policy_for(Queue(job.queue)).terminate_on_cancel
+    terminate = queue_set().policy_or_default(job.queue).terminate_on_cancel
     return Cancelled(job, [t for t in running if t], terminate)
 
 

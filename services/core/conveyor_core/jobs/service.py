@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.broker.publishing import Delivery, Publisher
-from conveyor_core.broker.queues import DEFAULT_PRIORITY, Queue
+from conveyor_core.broker.queue_config import queue_set
+from conveyor_core.broker.queues import DEFAULT_PRIORITY
 from conveyor_core.contracts import TaskContract, UnknownKind, get_contract
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs.repository import jobs, task_rows
@@ -52,7 +53,7 @@ class InvalidParams(ValueError):
 
 class UnknownQueue(ValueError):
     def __init__(self, queue: str) -> None:
-        super().__init__(f"unknown queue {queue!r}; known: {', '.join(Queue)}")
+        super().__init__(f"unknown queue {queue!r}; known: {', '.join(queue_set().names)}")
         self.queue = queue
 
 
@@ -77,13 +78,12 @@ class Created:
     created: bool
 
 
-def _queue(request: JobRequest, contract: TaskContract) -> Queue:
+def _queue(request: JobRequest, contract: TaskContract) -> str:
     if request.queue is None:
         return contract.queue
-    try:
-        return Queue(request.queue)
-    except ValueError:
-        raise UnknownQueue(request.queue) from None
+    if request.queue not in queue_set():
+        raise UnknownQueue(request.queue)
+    return request.queue
 
 
 def _validated_params(request: JobRequest, contract: TaskContract) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.broker.depth import queue_depths
 from conveyor_core.broker.keys import BEAT_LEADER_KEY
-from conveyor_core.broker.queues import Queue
+from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.broker.workers import active_workers
 from conveyor_core.db.engine import transaction
 from conveyor_core.observability import repository
@@ -54,7 +54,7 @@ def _gauge(
 class BrokerCollector(Collector):
     def __init__(self, client: redis.Redis, cache_seconds: float) -> None:
         self._client = client
-        self._queues = [str(q) for q in Queue]
+        self._queues = list(queue_set().names)
         self._cached = Cached(self._measure, cache_seconds)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -118,7 +118,7 @@ class JobsCollector(Collector):
         except Exception as error:  # a scrape must answer even while the database does not
             log.warning("job metrics unavailable", error=repr(error))
             return []
-        counts = {(str(q), str(s)): 0 for q in Queue for s in repository.WATCHED}
+        counts = {(q, str(s)): 0 for q in queue_set().names for s in repository.WATCHED}
         counts.update({(queue, status): n for queue, status, n in jobs})
         item_counts = {str(s): 0 for s in repository.WATCHED} | dict(items)
         return [

@@ -11,7 +11,8 @@ from sqlalchemy import Case, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from conveyor_core.broker.publishing import Delivery
-from conveyor_core.broker.queues import Queue, policy_for
+from conveyor_core.broker.queue_config import queue_set
+from conveyor_core.broker.queues import Queue
 from conveyor_core.jobs.repository.task_rows import status_in
 from conveyor_core.jobs.states import Status, within
 from conveyor_core.models import Job, JobItem
@@ -55,9 +56,10 @@ def unpublished_jobs(session: Session, thresholds: Thresholds) -> list[Delivery]
 
 
 def _max_deliveries_by_queue() -> Case[int]:
+    queues = queue_set()
     return case(
-        *((Job.queue == str(q), policy_for(q).max_deliveries) for q in Queue),
-        else_=policy_for(Queue.DEFAULT).max_deliveries,
+        *((Job.queue == name, queues.policy(name).max_deliveries) for name in queues),
+        else_=queues.policy(Queue.DEFAULT).max_deliveries,
     )
 
 

@@ -11,7 +11,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.broker.publishing import Delivery, Publisher
-from conveyor_core.broker.queues import Queue, policy_for
+from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import events, progress
 from conveyor_core.jobs.repository import jobs, task_rows
@@ -56,7 +56,7 @@ def release_expired_items(session: Session, limit: int) -> tuple[int, int, list[
         if item.job_id not in locked:
             jobs.lock_job_for_items(session, item.job_id)
             locked.add(item.job_id)
-        max_deliveries = policy_for(Queue(item.queue)).max_deliveries
+        max_deliveries = queue_set().policy_or_default(item.queue).max_deliveries
         target = repository.release_item_lease(session, item.id, max_deliveries)
         if target is None:
             continue

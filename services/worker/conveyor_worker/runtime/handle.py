@@ -17,7 +17,6 @@ from typing import Any
 import structlog
 from sqlalchemy.exc import DBAPIError
 
-from conveyor_core.broker.queues import Queue
 from conveyor_core.contracts import TaskContract
 from conveyor_core.jobs import runs
 from conveyor_core.jobs.runs import Claimed, Target
@@ -58,7 +57,7 @@ def handle(
         kind=contract.name,
         queue=message.queue,
     )
-    run = TaskRun(res, contract, target, message.task_id, Queue(message.queue), bound)
+    run = TaskRun(res, contract, target, message.task_id, message.queue, bound)
     claimed = _claim(res, target, message.task_id)
     if claimed is None:
         run.log.info("delivery ignored: row already claimed, finished or not due")

@@ -7,7 +7,7 @@ import time
 import traceback
 from typing import Any
 
-from conveyor_core.broker.queues import Queue, policy_for
+from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import runs
 from conveyor_core.jobs.errors import NonRetryable
@@ -23,8 +23,8 @@ def error_of(exc: BaseException) -> dict[str, Any]:
     return {"type": type(exc).__name__, "message": str(exc)}
 
 
-def retry_delay(queue: Queue, attempt: int) -> float:
-    retry = policy_for(queue).retry
+def retry_delay(queue: str, attempt: int) -> float:
+    retry = queue_set().policy(queue).retry
     delay = retry.delay_for(attempt)
     # "equal jitter": keep half the backoff, randomise the rest, so retries spread out
     return delay / 2 + random.uniform(0, delay / 2) if retry.jitter else delay
@@ -48,7 +48,7 @@ def fail(run: TaskRun, attempt: int, exc: Exception, started: float) -> None:
 
 
 def _record_failure(run: TaskRun, attempt: int, exc: Exception) -> Outcome:
-    retries_left = attempt <= policy_for(run.queue).retry.max_retries
+    retries_left = attempt <= queue_set().policy(run.queue).retry.max_retries
     error = error_of(exc)
     trace = traceback.format_exc(limit=TRACEBACK_LIMIT)
     delay = 0.0

@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 
 from structlog.stdlib import BoundLogger
 
-from conveyor_core.broker.queues import Queue
 from conveyor_core.contracts import TaskContract
 from conveyor_core.jobs.runs import Target
 from conveyor_worker.observability.outcomes import Outcome, task_outcome
@@ -20,7 +19,7 @@ class TaskRun:
     target: Target
     task_id: str
     # the queue the message really came from: a job may override its kind's queue
-    queue: Queue
+    queue: str
     log: BoundLogger
 
     def attempt(self, number: int) -> TaskRun:
