@@ -21,7 +21,7 @@ from conveyor_core.auth.service import create_key
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import runs
 from conveyor_core.jobs.states import Status
-from conveyor_core.models import Job
+from conveyor_core.models import Job, Schedule
 from tests import paths
 
 TENANT = "acme"
@@ -122,3 +122,35 @@ def submit(
     response = client.post(paths.JOBS, json={"kind": kind, "params": params}, headers=auth)
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+def make_schedule(
+    sessions: sessionmaker[Session],
+    *,
+    tenant_id: uuid.UUID,
+    kind: str = "diag.effect",
+    params: dict[str, Any] | None = None,
+    **values: Any,
+) -> Schedule:
+    """A schedule row (a fresh name; ``values`` sets its timing, timezone, next run...)."""
+    schedule = Schedule(
+        tenant_id=tenant_id,
+        name=uuid.uuid4().hex[:8],
+        kind=kind,
+        params=params or {},
+        **values,
+    )
+    with transaction(sessions) as session:
+        session.add(schedule)
+    return schedule
+
+
+def schedule_body(**overrides: Any) -> dict[str, Any]:
+    """A valid schedule to POST: diag.echo every hour, unless told otherwise."""
+    return {
+        "name": "hourly-echo",
+        "kind": "diag.echo",
+        "params": {"message": "tick"},
+        "interval_seconds": 3600,
+        **overrides,
+    }

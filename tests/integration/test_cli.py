@@ -11,7 +11,7 @@ import pytest
 
 from conveyor_cli.devstack.ports import free_port
 from conveyor_core.auth.keys import Scope
-from tests.integration.cli import conveyor, one_line_error
+from tests.cli import conveyor, one_line_error
 from tests.processes import Running
 
 

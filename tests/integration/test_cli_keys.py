@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_cli.devstack import stackfile
 from conveyor_core.auth.keys import Scope, hash_key
 from conveyor_core.models import ApiKey
-from tests.integration.cli import conveyor, one_line_error
+from tests.cli import conveyor, one_line_error
 
 
 def _key_id(created: subprocess.CompletedProcess[str]) -> str:

@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Callable
 
-from tests.integration.cli import conveyor, one_line_error
+from tests.cli import conveyor, one_line_error
 from tests.processes import Running
 
 
