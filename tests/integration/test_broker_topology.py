@@ -43,7 +43,8 @@ def test_each_priority_lands_in_one_of_the_queues_redis_keys(
 
 def _only_message(redis_client: redis.Redis, queue: str) -> tuple[bytes, dict[str, Any]]:
     """The one message waiting on ``queue``: as Redis holds it, and its envelope parsed."""
-    (raw,) = [m for key in redis_keys(queue) for m in redis_client.lrange(key, 0, -1)]  # type: ignore[union-attr]
+    (raw,) = [m for key in redis_keys(queue) for m in redis_client.lrange(key, 0, -1)]
+    assert isinstance(raw, bytes)
     return raw, json.loads(raw)
 
 

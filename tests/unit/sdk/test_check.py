@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.unit.sdk.conftest import ACME, TASK_MODULES, Site
+from tests.unit.sdk.sites import ACME, TASK_MODULES, Site
 
 
 def check(site: Site, *args: str) -> subprocess.CompletedProcess[str]:
