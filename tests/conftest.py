@@ -36,6 +36,7 @@ CROSS_PROCESS_FIXTURES = {"process_env"}
 SERVICE_FIXTURES = {"backing_services", "sessions", "settings", "redis_client", "engine"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that starts a Conveyor process commits: the process cannot see its transaction."""
     for item in items:

@@ -10,7 +10,7 @@ from conveyor_core.auth.keys import Scope
 from conveyor_core.broker.queues import redis_keys
 from conveyor_core.models import Job
 from conveyor_core.settings import Settings
-from tests.factories import count, make_auth, submit
+from tests.factories import bearer, count, make_auth, submit
 from tests.inprocess import app_client
 from tests.paths import JOBS
 
@@ -180,6 +180,6 @@ def test_bootstrap_admin_key_authenticates(
     with app_client(configured, sessions) as c:
         response = c.get(
             f"{JOBS}/00000000-0000-0000-0000-000000000000",
-            headers={"Authorization": f"Bearer {key}"},
+            headers=bearer(key),
         )
     assert response.status_code == 404  # authenticated, and no such job
