@@ -95,7 +95,7 @@ def worker(
     argv[argv.index("conveyor_worker.app")] = app
     running = processes.start(name, argv, env, logs)
     if ready:
-        running.wait_for_output(" ready.")
+        running.wait_for_output(processes.WORKER_READY)
     return running
 
 

@@ -1,43 +1,47 @@
 """Test session: real PostgreSQL and Redis (embedded, or external from CONVEYOR_TEST_*_URL),
-schema from the migrations, a clean database and broker for every test."""
+schema from the migrations, and each test isolated.
+
+A test that stays in this process runs inside one transaction, rolled back after it. A test
+marked ``commits`` (every test that starts a Conveyor process is marked so at collection)
+commits for real and empties the tables before and after itself. The broker is flushed
+before every test that touches the backing services."""
 
 from __future__ import annotations
 
 import os
 import signal
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_api.main import create_app
 from conveyor_cli.devstack import backing, commands
 from conveyor_cli.devstack.ports import free_port, wait_for_port
-from conveyor_core.auth.keys import DEFAULT_SCOPES, Scope
-from conveyor_core.auth.repository import ensure_tenant
-from conveyor_core.auth.service import create_key
+from conveyor_core.auth.keys import Scope
 from conveyor_core.db.base import Base
-from conveyor_core.db.engine import make_engine, make_sessionmaker, transaction
+from conveyor_core.db.engine import make_engine, make_sessionmaker
 from conveyor_core.db.migrate import upgrade
-from conveyor_core.settings import Environment, Settings
-from tests import processes
-from tests.processes import Running
+from conveyor_core.settings import Settings
+from tests import factories, processes
+from tests.inprocess import app_client
+from tests.processes import TEST_ENV, Running
 
-# Short clocks so lease expiry and the reconciler act within a test's patience.
-TEST_ENV = {
-    "CONVEYOR_ENV": Environment.TEST.value,
-    "CONVEYOR_DIAGNOSTICS": "1",
-    "CONVEYOR_HEARTBEAT_SECONDS": "0.5",
-    "CONVEYOR_LEASE_SECONDS": "3",
-    "CONVEYOR_RECONCILE_INTERVAL_SECONDS": "0.5",
-    "CONVEYOR_REPUBLISH_AFTER_SECONDS": "5",
-    "CONVEYOR_LOG_FORMAT": "json",
-}
+# what a test asks for when it starts a Conveyor process (all of them need process_env)
+CROSS_PROCESS_FIXTURES = {"process_env"}
+SERVICE_FIXTURES = {"backing_services", "sessions", "settings", "redis_client", "engine"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts a Conveyor process commits: the process cannot see its transaction."""
+    for item in items:
+        if CROSS_PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.commits)
 
 
 @pytest.fixture(scope="session")
@@ -66,22 +70,55 @@ def process_env(backing_services: backing.BackingServices) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def settings(process_env: dict[str, str]) -> Settings:
+def settings(backing_services: backing.BackingServices) -> Settings:
     overrides = {k.removeprefix("CONVEYOR_").lower(): v for k, v in TEST_ENV.items()}
     return Settings.model_validate(
         {
-            "DATABASE_URL": process_env["DATABASE_URL"],
-            "REDIS_URL": process_env["REDIS_URL"],
+            "DATABASE_URL": backing_services.database_url,
+            "REDIS_URL": backing_services.redis_url,
             **overrides,
         }
     )
 
 
 @pytest.fixture(scope="session")
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
+def engine(settings: Settings) -> Iterator[Engine]:
     engine = make_engine(settings, "conveyor.tests")
-    yield make_sessionmaker(engine)
+    truncate(make_sessionmaker(engine))  # an external database may hold an earlier run's rows
+    yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def sessions(request: pytest.FixtureRequest, engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """The test's sessions: a ``commits`` test's commit for real; any other test's join one
+    transaction, rolled back after the test (a session's commit releases a savepoint)."""
+    if request.node.get_closest_marker("commits"):
+        yield make_sessionmaker(engine)
+        return
+    with engine.connect() as connection:
+        outer = connection.begin()
+        yield sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        outer.rollback()
+    _refuse_leaks(request, make_sessionmaker(engine))
+
+
+def _refuse_leaks(request: pytest.FixtureRequest, sessions: sessionmaker[Session]) -> None:
+    """Every row a test writes belongs to a tenant: one left after the rollback was committed
+    by a connection of its own (an app started without ``app_client``, a thread's engine)."""
+    with sessions() as session:
+        leaked = session.scalar(text("SELECT EXISTS (SELECT FROM tenants)"))
+    if leaked:
+        truncate(sessions)
+        pytest.fail(f"{request.node.nodeid} committed outside its transaction: mark it commits")
+
+
+def truncate(sessions: sessionmaker[Session]) -> None:
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with sessions() as session, session.begin():
+        session.execute(text(f"TRUNCATE {tables} CASCADE"))
 
 
 @pytest.fixture(scope="session")
@@ -92,29 +129,20 @@ def redis_client(settings: Settings) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture(autouse=True)
-def _clean_state(request: pytest.FixtureRequest) -> None:
-    """Every test that touches the backing services starts from empty tables and broker."""
-    if "backing_services" not in request.fixturenames and not _uses_services(request):
+def _isolation(request: pytest.FixtureRequest) -> Iterator[None]:
+    """An empty broker for every test on the backing services; empty tables before and after
+    a ``commits`` test (torn down last, after the processes it started have stopped)."""
+    if not SERVICE_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("redis_client").flushdb()
+    if request.node.get_closest_marker("commits") is None:
+        yield
         return
     sessions = request.getfixturevalue("sessions")
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with sessions() as session, session.begin():
-        session.execute(text(f"TRUNCATE {tables} CASCADE"))
-    request.getfixturevalue("redis_client").flushdb()
-
-
-def _uses_services(request: pytest.FixtureRequest) -> bool:
-    needs = {
-        "sessions",
-        "settings",
-        "redis_client",
-        "process_env",
-        "client",
-        "worker",
-        "beat",
-        "api_server",
-    }
-    return bool(needs & set(request.fixturenames))
+    truncate(sessions)
+    yield
+    truncate(sessions)
 
 
 @pytest.fixture
@@ -125,26 +153,27 @@ def logs_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+def client(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[TestClient]:
+    with app_client(settings, sessions) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def make_key(sessions: sessionmaker[Session]) -> Callable[..., str]:
-    """Factory: an API key for a tenant, with the default scopes unless told otherwise."""
-
-    def make(*, tenant: str = "acme", scopes: Sequence[Scope] = DEFAULT_SCOPES) -> str:
-        with transaction(sessions) as session:
-            _, key = create_key(session, tenant, scopes)
-        return key
-
-    return make
+def tenant_id(sessions: sessionmaker[Session]) -> uuid.UUID:
+    """The default tenant's id (the one ``auth``'s key belongs to)."""
+    return factories.make_tenant(sessions)
 
 
 @pytest.fixture
-def auth(make_key: Callable[..., str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_key()}"}
+def auth(sessions: sessionmaker[Session]) -> dict[str, str]:
+    """Headers with a key of the default tenant and scopes."""
+    return factories.make_auth(sessions)
+
+
+@pytest.fixture
+def admin(sessions: sessionmaker[Session]) -> dict[str, str]:
+    """Headers with an admin key of the default tenant."""
+    return factories.make_auth(sessions, scopes=[Scope.ADMIN])
 
 
 @pytest.fixture
@@ -165,7 +194,7 @@ def start_worker(process_env: dict[str, str], logs_dir: Path) -> Iterator[Callab
             logs_dir,
         )
         started.append(running)
-        running.wait_for_output(" ready.")
+        running.wait_for_output(processes.WORKER_READY)
         return running
 
     yield start_one
@@ -181,7 +210,7 @@ def worker(start_worker: Callable[..., Running]) -> Running:
 @pytest.fixture
 def beat(process_env: dict[str, str], logs_dir: Path) -> Iterator[Running]:
     running = processes.start("beat", commands.beat(), process_env, logs_dir)
-    running.wait_for_output('"leading": true')
+    running.wait_for_event(processes.LEADERSHIP, leading=True)
     yield running
     running.stop(signal.SIGKILL)
 
@@ -194,10 +223,3 @@ def api_server(process_env: dict[str, str], logs_dir: Path) -> Iterator[str]:
     wait_for_port(port, processes.READY_TIMEOUT_SECONDS)
     yield f"http://127.0.0.1:{port}"
     running.stop()
-
-
-@pytest.fixture
-def make_tenant(sessions: sessionmaker[Session]) -> uuid.UUID:
-    with transaction(sessions) as session:
-        tenant_id: uuid.UUID = ensure_tenant(session, "acme").id
-    return tenant_id

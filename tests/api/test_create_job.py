@@ -1,26 +1,22 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 import redis
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_api.main import create_app
 from conveyor_core.auth.keys import Scope
 from conveyor_core.broker.queues import redis_keys
 from conveyor_core.models import Job
 from conveyor_core.settings import Settings
-
-JOBS = "/api/v1/jobs"
+from tests.factories import bearer, count, make_auth, submit
+from tests.inprocess import app_client
+from tests.paths import JOBS
 
 
 def job_count(sessions: sessionmaker[Session]) -> int:
-    with sessions() as session:
-        return session.scalar(select(func.count()).select_from(Job)) or 0
+    return count(sessions, Job)
 
 
 def queued_messages(redis_client: redis.Redis, queue: str) -> int:
@@ -49,9 +45,7 @@ def test_accepted_job_is_stored_then_published(
 
 
 def test_get_returns_the_job(client: TestClient, auth: dict[str, str]) -> None:
-    created = client.post(
-        JOBS, json={"kind": "diag.sleep", "params": {"seconds": 1}}, headers=auth
-    ).json()
+    created = submit(client, "diag.sleep", auth=auth, seconds=1)
     fetched = client.get(f"{JOBS}/{created['id']}", headers=auth)
     assert fetched.status_code == 200
     assert fetched.json() == {**created, "artifacts": []}  # the job's own view lists its files
@@ -134,25 +128,21 @@ def test_missing_or_wrong_key_gets_401(
     assert job_count(sessions) == 0
 
 
-def test_read_only_key_cannot_create(client: TestClient, make_key: Callable[..., str]) -> None:
-    key = make_key(scopes=[Scope.JOBS_READ])
+def test_read_only_key_cannot_create(client: TestClient, sessions: sessionmaker[Session]) -> None:
+    reader = make_auth(sessions, scopes=[Scope.JOBS_READ])
     response = client.post(
-        JOBS,
-        json={"kind": "diag.echo", "params": {"message": "x"}},
-        headers={"Authorization": f"Bearer {key}"},
+        JOBS, json={"kind": "diag.echo", "params": {"message": "x"}}, headers=reader
     )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
 
 
 def test_tenant_cannot_see_another_tenants_job(
-    client: TestClient, make_key: Callable[..., str]
+    client: TestClient, sessions: sessionmaker[Session]
 ) -> None:
-    alice = {"Authorization": f"Bearer {make_key(tenant='alice')}"}
-    bob = {"Authorization": f"Bearer {make_key(tenant='bob')}"}
-    job = client.post(
-        JOBS, json={"kind": "diag.echo", "params": {"message": "x"}}, headers=alice
-    ).json()
+    alice = make_auth(sessions, tenant="alice")
+    bob = make_auth(sessions, tenant="bob")
+    job = submit(client, "diag.echo", auth=alice, message="x")
     assert client.get(f"{JOBS}/{job['id']}", headers=bob).status_code == 404
     assert client.get(f"{JOBS}/{job['id']}", headers=alice).status_code == 200
 
@@ -181,12 +171,15 @@ def test_same_idempotency_key_with_another_body_is_a_conflict(
     assert response.json()["error"]["code"] == "idempotency_conflict"
 
 
-def test_bootstrap_admin_key_authenticates(settings: Settings) -> None:
+@pytest.mark.commits  # the lifespan installs the key on the app's own engine
+def test_bootstrap_admin_key_authenticates(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
     key = "cvk_bootstrap-" + "k" * 40
     configured = settings.model_copy(update={"bootstrap_admin_key": SecretStr(key)})
-    with TestClient(create_app(configured)) as c:
+    with app_client(configured, sessions) as c:
         response = c.get(
             f"{JOBS}/00000000-0000-0000-0000-000000000000",
-            headers={"Authorization": f"Bearer {key}"},
+            headers=bearer(key),
         )
     assert response.status_code == 404  # authenticated, and no such job

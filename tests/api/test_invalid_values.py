@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-JOBS = "/api/v1/jobs"
+from tests.paths import JOBS
 
 
 def test_a_nul_character_in_a_filter_is_a_422(client: TestClient, auth: dict[str, str]) -> None:

@@ -2,41 +2,32 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.auth.keys import Scope
 from conveyor_core.broker.queues import redis_keys
-from conveyor_core.models import Job
+from conveyor_core.jobs.states import Status
+from tests.factories import make_auth, set_status, submit
+from tests.paths import ACTIVE_TASKS, JOBS, JOBS_BATCH, QUEUES, TASK_KINDS, WORKERS, job
 
-JOBS = "/api/v1/jobs"
 ECHO = {"kind": "diag.echo", "params": {"message": "x"}}
 
 
-def create(client: TestClient, auth: dict[str, str], body: dict[str, Any] = ECHO) -> str:
-    response = client.post(JOBS, json=body, headers=auth)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+def create(client: TestClient, auth: dict[str, str]) -> str:
+    return str(submit(client, "diag.echo", auth=auth, message="x")["id"])
 
 
-def set_status(sessions: sessionmaker[Session], job_id: str, status: str) -> None:
-    with sessions() as session, session.begin():
-        session.execute(update(Job).where(Job.id == uuid.UUID(job_id)).values(status=status))
-
-
+@pytest.mark.commits  # created_at is now(): one transaction would give every job the same
 def test_list_is_newest_first_with_cursor_pages_and_filters(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     ids = [create(client, auth) for _ in range(5)]
-    sleepy = create(client, auth, {"kind": "diag.sleep", "params": {"seconds": 1}})
+    sleepy = submit(client, "diag.sleep", auth=auth, seconds=1)["id"]
     first = client.get(JOBS, params={"limit": 4}, headers=auth).json()
     second = client.get(
         JOBS, params={"limit": 4, "cursor": first["next_cursor"]}, headers=auth
@@ -66,7 +57,7 @@ def test_batch_creates_every_job_in_order(
     client: TestClient, auth: dict[str, str], redis_client: redis.Redis
 ) -> None:
     bodies = [{"kind": "diag.echo", "params": {"message": str(i)}} for i in range(50)]
-    response = client.post(f"{JOBS}:batch", json={"jobs": bodies}, headers=auth)
+    response = client.post(JOBS_BATCH, json={"jobs": bodies}, headers=auth)
     assert response.status_code == 201
     assert [j["params"]["message"] for j in response.json()["items"]] == [str(i) for i in range(50)]
     assert sum(redis_client.llen(k) for k in redis_keys("default")) == 50
@@ -74,7 +65,7 @@ def test_batch_creates_every_job_in_order(
 
 def test_batch_with_one_bad_job_creates_none(client: TestClient, auth: dict[str, str]) -> None:
     bodies = [ECHO, {"kind": "diag.echo", "params": {}}, {"kind": "nope"}]
-    response = client.post(f"{JOBS}:batch", json={"jobs": bodies}, headers=auth)
+    response = client.post(JOBS_BATCH, json={"jobs": bodies}, headers=auth)
     assert response.status_code == 422
     locs = [d["loc"] for d in response.json()["error"]["details"]]
     assert ["body", "jobs", 1, "params", "message"] in locs
@@ -83,7 +74,7 @@ def test_batch_with_one_bad_job_creates_none(client: TestClient, auth: dict[str,
 
 
 def test_batch_refuses_more_than_ten_thousand(client: TestClient, auth: dict[str, str]) -> None:
-    response = client.post(f"{JOBS}:batch", json={"jobs": [ECHO] * 10_001}, headers=auth)
+    response = client.post(JOBS_BATCH, json={"jobs": [ECHO] * 10_001}, headers=auth)
     assert response.status_code in (413, 422)
 
 
@@ -91,14 +82,15 @@ def test_batch_over_the_body_limit_gets_a_documented_413(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     jobs = [{"kind": "diag.echo", "params": {"message": "x" * 200}}] * 6_000  # over 1 MiB
-    response = client.post(f"{JOBS}:batch", json={"jobs": jobs}, headers=auth)
+    response = client.post(JOBS_BATCH, json={"jobs": jobs}, headers=auth)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
-    documented = client.get("/openapi.json").json()["paths"][f"{JOBS}:batch"]["post"]
+    documented = client.get("/openapi.json").json()["paths"][JOBS_BATCH]["post"]
     assert "413" in documented["responses"]
     assert client.get(JOBS, headers=auth).json()["items"] == []
 
 
+@pytest.mark.commits  # fifty requests at once, each in a transaction of its own
 def test_fifty_concurrent_identical_posts_make_one_job(
     client: TestClient, auth: dict[str, str]
 ) -> None:
@@ -114,7 +106,7 @@ def test_fifty_concurrent_identical_posts_make_one_job(
 
 def test_celery_status_of_a_queued_job(client: TestClient, auth: dict[str, str]) -> None:
     job_id = create(client, auth)
-    body = client.get(f"{JOBS}/{job_id}/celery-status", headers=auth).json()
+    body = client.get(job(job_id, "celery-status"), headers=auth).json()
     assert body["states"]["PENDING"] == 1
     assert body["total"] == 1
     assert body["ready"] is False
@@ -125,33 +117,33 @@ def test_delete_refuses_unfinished_jobs_and_removes_finished_ones(
     client: TestClient, auth: dict[str, str], sessions: sessionmaker[Session]
 ) -> None:
     job_id = create(client, auth)
-    refused = client.delete(f"{JOBS}/{job_id}", headers=auth)
+    refused = client.delete(job(job_id), headers=auth)
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "conflict"
-    set_status(sessions, job_id, "succeeded")
-    assert client.delete(f"{JOBS}/{job_id}", headers=auth).status_code == 204
-    assert client.get(f"{JOBS}/{job_id}", headers=auth).status_code == 404
+    set_status(sessions, job_id, Status.SUCCEEDED)
+    assert client.delete(job(job_id), headers=auth).status_code == 204
+    assert client.get(job(job_id), headers=auth).status_code == 404
 
 
 def test_cancel_queued_job_then_again_is_idempotent_and_finished_job_conflicts(
     client: TestClient, auth: dict[str, str], sessions: sessionmaker[Session]
 ) -> None:
     job_id = create(client, auth)
-    first = client.post(f"{JOBS}/{job_id}/cancel", headers=auth)
+    first = client.post(job(job_id, "cancel"), headers=auth)
     assert first.json()["status"] == "cancelled"
-    assert client.post(f"{JOBS}/{job_id}/cancel", headers=auth).json() == first.json()
+    assert client.post(job(job_id, "cancel"), headers=auth).json() == first.json()
     other = create(client, auth)
-    set_status(sessions, other, "succeeded")
-    assert client.post(f"{JOBS}/{other}/cancel", headers=auth).status_code == 409
+    set_status(sessions, other, Status.SUCCEEDED)
+    assert client.post(job(other, "cancel"), headers=auth).status_code == 409
 
 
 def test_retry_of_a_job_with_nothing_failed_conflicts_and_failed_job_requeues(
     client: TestClient, auth: dict[str, str], sessions: sessionmaker[Session]
 ) -> None:
     job_id = create(client, auth)
-    assert client.post(f"{JOBS}/{job_id}/retry", headers=auth).status_code == 409
-    set_status(sessions, job_id, "failed")
-    body = client.post(f"{JOBS}/{job_id}/retry", headers=auth).json()
+    assert client.post(job(job_id, "retry"), headers=auth).status_code == 409
+    set_status(sessions, job_id, Status.FAILED)
+    body = client.post(job(job_id, "retry"), headers=auth).json()
     assert body["requeued"] == 1
     assert body["job"]["status"] == "queued"
 
@@ -160,50 +152,48 @@ def test_reset_stuck_with_nothing_stuck_requeues_nothing(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     job_id = create(client, auth)
-    body = client.post(
-        f"{JOBS}/{job_id}/reset-stuck", params={"older_than": 60}, headers=auth
-    ).json()
+    body = client.post(job(job_id, "reset-stuck"), params={"older_than": 60}, headers=auth).json()
     assert body["requeued"] == 0
-    bad = client.post(f"{JOBS}/{job_id}/reset-stuck", params={"older_than": -1}, headers=auth)
+    bad = client.post(job(job_id, "reset-stuck"), params={"older_than": -1}, headers=auth)
     assert bad.status_code == 422
 
 
 def test_refresh_progress_returns_the_job(client: TestClient, auth: dict[str, str]) -> None:
     job_id = create(client, auth)
-    body = client.post(f"{JOBS}/{job_id}/refresh-progress", headers=auth).json()
+    body = client.post(job(job_id, "refresh-progress"), headers=auth).json()
     assert body["progress"]["total"] == 0
 
 
 @pytest.mark.parametrize(
-    ("method", "suffix"),
+    ("method", "action"),
     [
         ("get", ""),
-        ("get", "/items"),
-        ("get", "/celery-status"),
-        ("get", "/events"),
-        ("post", "/retry"),
-        ("post", "/cancel"),
-        ("post", "/reset-stuck"),
-        ("post", "/refresh-progress"),
+        ("get", "items"),
+        ("get", "celery-status"),
+        ("get", "events"),
+        ("post", "retry"),
+        ("post", "cancel"),
+        ("post", "reset-stuck"),
+        ("post", "refresh-progress"),
         ("delete", ""),
     ],
 )
 def test_another_tenant_gets_404_everywhere(
-    client: TestClient, make_key: Callable[..., str], method: str, suffix: str
+    client: TestClient, sessions: sessionmaker[Session], method: str, action: str
 ) -> None:
-    owner = {"Authorization": f"Bearer {make_key(tenant='owner')}"}
-    stranger = {"Authorization": f"Bearer {make_key(tenant='stranger')}"}
+    owner = make_auth(sessions, tenant="owner")
+    stranger = make_auth(sessions, tenant="stranger")
     job_id = create(client, owner)
-    response = client.request(method.upper(), f"{JOBS}/{job_id}{suffix}", headers=stranger)
+    response = client.request(method.upper(), job(job_id, action), headers=stranger)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
-    assert client.get(f"{JOBS}/{job_id}", headers=owner).json()["status"] == "queued"
+    assert client.get(job(job_id), headers=owner).json()["status"] == "queued"
 
 
 def test_task_kinds_lists_contracts_with_schemas_and_policies(
     client: TestClient, auth: dict[str, str]
 ) -> None:
-    kinds = {k["kind"]: k for k in client.get("/api/v1/task-kinds", headers=auth).json()["items"]}
+    kinds = {k["kind"]: k for k in client.get(TASK_KINDS, headers=auth).json()["items"]}
     assert {"diag.echo", "diag.sleep", "diag.flaky", "diag.fanout"} <= set(kinds)
     echo = kinds["diag.echo"]
     assert echo["queue"] == "default"
@@ -212,7 +202,7 @@ def test_task_kinds_lists_contracts_with_schemas_and_policies(
     assert kinds["diag.fanout"]["fanout"] is True
 
 
-@pytest.mark.parametrize("path", ["/api/v1/queues", "/api/v1/workers", "/api/v1/tasks/active"])
+@pytest.mark.parametrize("path", [QUEUES, WORKERS, ACTIVE_TASKS])
 def test_operator_endpoints_need_admin(client: TestClient, auth: dict[str, str], path: str) -> None:
     response = client.get(path, headers=auth)
     assert response.status_code == 403
@@ -220,12 +210,11 @@ def test_operator_endpoints_need_admin(client: TestClient, auth: dict[str, str],
 
 
 def test_queues_report_waiting_messages_across_priority_lists(
-    client: TestClient, auth: dict[str, str], make_key: Callable[..., str]
+    client: TestClient, auth: dict[str, str], admin: dict[str, str]
 ) -> None:
     for priority in (0, 5, 9):
         client.post(JOBS, json={**ECHO, "queue": "data", "priority": priority}, headers=auth)
-    admin = {"Authorization": f"Bearer {make_key(scopes=[Scope.ADMIN])}"}
-    queues = {q["queue"]: q for q in client.get("/api/v1/queues", headers=admin).json()["items"]}
+    queues = {q["queue"]: q for q in client.get(QUEUES, headers=admin).json()["items"]}
     assert set(queues) == {"default", "ai", "data", "billing", "tools", "maintenance"}
     assert queues["data"]["waiting"] == 3
     assert queues["data"]["in_flight"] == 0

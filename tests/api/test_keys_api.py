@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,13 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.auth.keys import Scope, hash_key
 from conveyor_core.models import ApiKey
-
-KEYS = "/api/v1/keys"
+from tests.factories import bearer, make_auth, submit
+from tests.paths import JOBS, KEYS
 
 
 @pytest.fixture
-def admin(make_key: Callable[..., str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_key(tenant='ops', scopes=[Scope.ADMIN])}"}
+def admin(sessions: sessionmaker[Session]) -> dict[str, str]:
+    return make_auth(sessions, tenant="ops", scopes=[Scope.ADMIN])
 
 
 def test_a_created_key_is_shown_once_stored_as_its_hash_and_works(
@@ -38,7 +37,7 @@ def test_a_created_key_is_shown_once_stored_as_its_hash_and_works(
     listed = client.get(KEYS, headers=admin).json()["items"]
     assert body["key"] not in str(listed)
     assert body["id"] in [k["id"] for k in listed]
-    jobs = client.get("/api/v1/jobs", headers={"Authorization": f"Bearer {body['key']}"})
+    jobs = client.get(JOBS, headers=bearer(body["key"]))
     assert jobs.status_code == 200
 
 
@@ -59,7 +58,7 @@ def test_a_revoked_key_answers_401_and_revoking_again_changes_nothing(
     assert revoked.json()["revoked_at"] is not None
     again = client.delete(f"{KEYS}/{created['id']}", headers=admin)
     assert again.json()["revoked_at"] == revoked.json()["revoked_at"]
-    refused = client.get("/api/v1/jobs", headers={"Authorization": f"Bearer {created['key']}"})
+    refused = client.get(JOBS, headers=bearer(created["key"]))
     assert refused.status_code == 401
 
 
@@ -111,13 +110,12 @@ def test_a_key_id_that_is_not_a_uuid_is_422(client: TestClient, admin: dict[str,
 
 
 def test_jobs_filter_by_id_prefix(client: TestClient, auth: dict[str, str]) -> None:
-    body = {"kind": "diag.echo", "params": {"message": "x"}}
-    ids = [client.post("/api/v1/jobs", json=body, headers=auth).json()["id"] for _ in range(3)]
+    ids = [submit(client, "diag.echo", auth=auth, message="x")["id"] for _ in range(3)]
     for job_id in ids:
         for prefix in (job_id[:8], job_id[:13], job_id.replace("-", "")[:10].upper()):
-            found = client.get("/api/v1/jobs", params={"id_prefix": prefix}, headers=auth)
+            found = client.get(JOBS, params={"id_prefix": prefix}, headers=auth)
             assert job_id in [j["id"] for j in found.json()["items"]], prefix
-    exact = client.get("/api/v1/jobs", params={"id_prefix": ids[0]}, headers=auth).json()
+    exact = client.get(JOBS, params={"id_prefix": ids[0]}, headers=auth).json()
     assert [j["id"] for j in exact["items"]] == [ids[0]]
-    bad = client.get("/api/v1/jobs", params={"id_prefix": "xyz%"}, headers=auth)
+    bad = client.get(JOBS, params={"id_prefix": "xyz%"}, headers=auth)
     assert bad.status_code == 422

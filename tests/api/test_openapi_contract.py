@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from conveyor_core.auth.keys import Scope
+from tests.factories import make_key
 
 MAX_EXAMPLES = 25
 CHECKS = ",".join(
@@ -22,11 +24,11 @@ CHECKS = ",".join(
 
 
 def test_api_honours_its_openapi_description(
-    api_server: str, make_key: Callable[..., str], tmp_path: Path
+    api_server: str, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
     schemathesis = shutil.which("schemathesis")
     assert schemathesis is not None, "schemathesis is a dev dependency: run `make sync`"
-    key = make_key(tenant="schemathesis", scopes=[Scope.ADMIN])
+    key = make_key(sessions, tenant="schemathesis", scopes=[Scope.ADMIN])
     run = subprocess.run(
         [
             schemathesis,

@@ -4,33 +4,26 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_api.main import create_app
 from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.ports import free_port, wait_for_port
 from conveyor_core.settings import Settings
 from tests import processes
-
-ARTIFACTS = "/api/v1/artifacts"
-SMALL_LIMIT = 64 * 1024
-S3_BUCKET = "conveyor-artifacts"
-S3_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "conveyor-test",
-    "AWS_SECRET_ACCESS_KEY": "conveyor-test-secret",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
+from tests.artifacts.uploads import S3_CREDENTIALS, SMALL_LIMIT
+from tests.inprocess import app_client
 
 
 @pytest.fixture
-def small_client(settings: Settings) -> Iterator[TestClient]:
+def small_client(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[TestClient]:
     """The api with CONVEYOR_MAX_UPLOAD_BYTES at 64 KiB."""
     limited = settings.model_copy(update={"max_upload_bytes": SMALL_LIMIT})
-    with TestClient(create_app(limited)) as test_client:
+    with app_client(limited, sessions) as test_client:
         yield test_client
 
 
@@ -43,28 +36,6 @@ def small_api_server(process_env: dict[str, str], logs_dir: Path) -> Iterator[st
     wait_for_port(port, processes.READY_TIMEOUT_SECONDS)
     yield f"http://127.0.0.1:{port}"
     running.stop()
-
-
-@pytest.fixture
-def upload() -> Callable[..., dict[str, object]]:
-    """Factory: upload ``content`` through a client and return the artifact's JSON."""
-
-    def send(
-        client: TestClient,
-        headers: dict[str, str],
-        content: bytes = b"hello, artifact\n",
-        *,
-        name: str = "hello.txt",
-        content_type: str = "text/plain",
-    ) -> dict[str, object]:
-        response = client.post(
-            ARTIFACTS, files={"file": (name, content, content_type)}, headers=headers
-        )
-        assert response.status_code == 201, response.text
-        body: dict[str, object] = response.json()
-        return body
-
-    return send
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -12,10 +11,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.auth.keys import Scope
-from tests.artifacts.conftest import ARTIFACTS, SMALL_LIMIT
 from tests.artifacts.multipart import CONTENT_TYPE, form
-
-Upload = Callable[..., dict[str, object]]
+from tests.artifacts.uploads import SMALL_LIMIT, upload
+from tests.factories import make_auth
+from tests.paths import ARTIFACTS
 
 
 def _stored(sessions: sessionmaker[Session]) -> tuple[int, int]:
@@ -26,7 +25,7 @@ def _stored(sessions: sessionmaker[Session]) -> tuple[int, int]:
 
 
 def test_upload_answers_the_artifact_and_it_reads_back(
-    client: TestClient, auth: dict[str, str], upload: Upload
+    client: TestClient, auth: dict[str, str]
 ) -> None:
     content = b"unit,kwh\nu1,3\n"
     artifact = upload(client, auth, content, name="usage.csv", content_type="text/csv")
@@ -44,7 +43,7 @@ def test_upload_answers_the_artifact_and_it_reads_back(
 
 
 def test_delete_removes_the_artifact_and_its_chunks(
-    client: TestClient, auth: dict[str, str], upload: Upload, sessions: sessionmaker[Session]
+    client: TestClient, auth: dict[str, str], sessions: sessionmaker[Session]
 ) -> None:
     artifact = upload(client, auth)
     assert client.delete(f"{ARTIFACTS}/{artifact['id']}", headers=auth).status_code == 204
@@ -67,10 +66,10 @@ def test_an_unknown_artifact_is_a_404_everywhere(client: TestClient, auth: dict[
 
 
 def test_another_tenant_sees_nothing_and_deletes_nothing(
-    client: TestClient, auth: dict[str, str], upload: Upload, make_key: Callable[..., str]
+    client: TestClient, auth: dict[str, str], sessions: sessionmaker[Session]
 ) -> None:
     artifact = upload(client, auth)
-    other = {"Authorization": f"Bearer {make_key(tenant='globex')}"}
+    other = make_auth(sessions, tenant="globex")
     for response in (
         client.get(f"{ARTIFACTS}/{artifact['id']}", headers=other),
         client.get(f"{ARTIFACTS}/{artifact['id']}/content", headers=other),
@@ -81,10 +80,10 @@ def test_another_tenant_sees_nothing_and_deletes_nothing(
 
 
 def test_a_read_only_key_reads_but_cannot_upload_or_delete(
-    client: TestClient, auth: dict[str, str], upload: Upload, make_key: Callable[..., str]
+    client: TestClient, auth: dict[str, str], sessions: sessionmaker[Session]
 ) -> None:
     artifact = upload(client, auth)
-    reader = {"Authorization": f"Bearer {make_key(scopes=[Scope.JOBS_READ])}"}
+    reader = make_auth(sessions, scopes=[Scope.JOBS_READ])
     assert client.get(f"{ARTIFACTS}/{artifact['id']}/content", headers=reader).status_code == 200
     refused = client.post(ARTIFACTS, files={"file": ("a", b"a")}, headers=reader)
     assert refused.status_code == 403
@@ -120,13 +119,13 @@ def test_a_chunked_upload_over_the_limit_is_a_413_and_stores_nothing(
 
 
 def test_a_file_of_exactly_the_limit_is_accepted(
-    small_client: TestClient, auth: dict[str, str], upload: Upload
+    small_client: TestClient, auth: dict[str, str]
 ) -> None:
     assert upload(small_client, auth, b"y" * SMALL_LIMIT)["size"] == SMALL_LIMIT
 
 
 def test_the_json_body_limit_does_not_apply_to_uploads(
-    client: TestClient, auth: dict[str, str], upload: Upload
+    client: TestClient, auth: dict[str, str]
 ) -> None:
     content = b"z" * (3 * 1024 * 1024)  # three times CONVEYOR_MAX_REQUEST_BYTES
     artifact = upload(client, auth, content)
@@ -166,7 +165,7 @@ def test_a_bad_content_type_is_a_422_and_stores_nothing(
 
 
 def test_a_unicode_name_is_kept_and_sent_back_encoded(
-    client: TestClient, auth: dict[str, str], upload: Upload
+    client: TestClient, auth: dict[str, str]
 ) -> None:
     artifact = upload(client, auth, name="résumé 2026.txt")
     assert artifact["name"] == "résumé 2026.txt"

@@ -14,11 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_api.main import create_app
 from conveyor_core.artifacts.s3_storage import PART_BYTES
 from conveyor_core.settings import Settings
-from tests.artifacts.conftest import ARTIFACTS, S3_CREDENTIALS, SMALL_LIMIT
 from tests.artifacts.multipart import CONTENT_TYPE, form, megabytes
+from tests.artifacts.uploads import S3_CREDENTIALS, SMALL_LIMIT
+from tests.inprocess import app_client
+from tests.paths import ARTIFACTS
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -60,8 +61,10 @@ def _s3_settings(settings: Settings, endpoint: str, bucket: Bucket, **extra: obj
 
 
 @pytest.fixture
-def s3_client(settings: Settings, s3_endpoint: str, bucket: Bucket) -> Iterator[TestClient]:
-    with TestClient(create_app(_s3_settings(settings, s3_endpoint, bucket))) as client:
+def s3_client(
+    settings: Settings, sessions: sessionmaker[Session], s3_endpoint: str, bucket: Bucket
+) -> Iterator[TestClient]:
+    with app_client(_s3_settings(settings, s3_endpoint, bucket), sessions) as client:
         yield client
 
 
@@ -127,7 +130,7 @@ def test_an_upload_over_the_limit_leaves_no_object_and_no_open_upload(
 ) -> None:
     limit = PART_BYTES + SMALL_LIMIT  # past one uploaded part, so a multipart upload is open
     limited = _s3_settings(settings, s3_endpoint, bucket, max_upload_bytes=limit)
-    with TestClient(create_app(limited)) as client:
+    with app_client(limited, sessions) as client:
         response = client.post(
             ARTIFACTS,
             content=form(megabytes(PART_BYTES // (1024 * 1024) + 2)),

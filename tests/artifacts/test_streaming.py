@@ -4,15 +4,16 @@ client is still sending the rest, and keeps it as 1 MiB rows."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests import waiting
-from tests.artifacts.conftest import ARTIFACTS
 from tests.artifacts.multipart import CONTENT_TYPE, form, megabytes
+from tests.factories import make_auth
+from tests.paths import ARTIFACTS
 
 FILE_MIB = 20
 SENT_BEFORE_CHECK_MIB = 6
@@ -30,9 +31,9 @@ def _api_writing_chunks(sessions: sessionmaker[Session]) -> bool:
 
 
 def test_a_20_mib_upload_is_stored_while_it_arrives_and_downloads_whole(
-    api_server: str, make_key: Callable[..., str], sessions: sessionmaker[Session]
+    api_server: str, sessions: sessionmaker[Session]
 ) -> None:
-    headers = {"Authorization": f"Bearer {make_key()}", "Content-Type": CONTENT_TYPE}
+    headers = {**make_auth(sessions), "Content-Type": CONTENT_TYPE}
     digest = hashlib.sha256()
     seen_while_sending: list[bool] = []
 
@@ -67,9 +68,9 @@ def test_a_20_mib_upload_is_stored_while_it_arrives_and_downloads_whole(
 
 
 def test_a_real_api_process_answers_413_to_a_chunked_upload_over_the_limit(
-    small_api_server: str, make_key: Callable[..., str], sessions: sessionmaker[Session]
+    small_api_server: str, sessions: sessionmaker[Session]
 ) -> None:
-    headers = {"Authorization": f"Bearer {make_key()}", "Content-Type": CONTENT_TYPE}
+    headers = {**make_auth(sessions), "Content-Type": CONTENT_TYPE}
     with httpx.Client(base_url=small_api_server, timeout=60) as http:
         refused = http.post(ARTIFACTS, content=form(megabytes(1)), headers=headers)
         assert refused.status_code == 413

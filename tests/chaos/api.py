@@ -10,8 +10,19 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-JOBS = "/api/v1/jobs"
+from tests.factories import bearer
+from tests.paths import JOBS
+from tests.processes import Running
+
 REQUEST_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class ApiProcess:
+    """A real api process the scenario started, and where it answers."""
+
+    running: Running
+    url: str
 
 
 @dataclass
@@ -29,7 +40,7 @@ class Api:
         self.sessions = sessions
         self.http = httpx.Client(
             base_url=url,
-            headers={"Authorization": f"Bearer {key}"},
+            headers=bearer(key),
             timeout=REQUEST_TIMEOUT_SECONDS,
         )
         self.accepted = Accepted()

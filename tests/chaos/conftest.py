@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,10 @@ from conveyor_core.db.engine import make_engine, make_sessionmaker
 from conveyor_core.db.migrate import upgrade
 from conveyor_core.settings import Settings
 from tests import processes
-from tests.chaos.api import Api
-from tests.chaos.ledger import Figures
-from tests.conftest import TEST_ENV
-from tests.processes import Running
+from tests.chaos.api import Api, ApiProcess
+from tests.chaos.ledger import FIGURES, Figures
+from tests.factories import make_key
+from tests.processes import TEST_ENV, Running
 
 # Short enough that every fault shows within a scenario; production values are in
 # docs/reliability.md. The visibility timeout is shorter than the long tasks of scenario 5.
@@ -34,14 +33,7 @@ CHAOS_ENV = {
     "CONVEYOR_WORKER_LIVENESS_SECONDS": "20",
 }
 
-FIGURES: list[Figures] = []
 API_FACTORY = "conveyor_api.main:create_app"
-
-
-@dataclass(frozen=True, slots=True)
-class ApiProcess:
-    running: Running
-    url: str
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -146,10 +138,9 @@ def start_api(process_env: dict[str, str], logs_dir: Path) -> Iterator[Callable[
 @pytest.fixture
 def api(
     start_api: Callable[..., ApiProcess],
-    make_key: Callable[..., str],
     sessions: sessionmaker[Session],
 ) -> Iterator[Api]:
-    with Api(start_api().url, make_key(), sessions) as client:
+    with Api(start_api().url, make_key(sessions), sessions) as client:
         yield client
 
 

@@ -60,6 +60,10 @@ class Figures:
         )
 
 
+# every scenario's figures, for the session's summary (printed by the chaos conftest)
+FIGURES: list[Figures] = []
+
+
 def _statuses(session: Session) -> dict[str, str]:
     return {str(r.id): r.status for r in session.execute(select(Job.id, Job.status))}
 
@@ -132,8 +136,6 @@ def verify(
     note: str = "",
 ) -> Figures:
     """Settle, count, remember the figures for the session summary, and insist they are clean."""
-    from tests.chaos.conftest import FIGURES
-
     settle(sessions, expected, timeout)
     figures = check(scenario, sessions, expected)
     figures.note = note

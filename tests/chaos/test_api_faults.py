@@ -11,22 +11,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.models import Job
 from tests.chaos import faulty_api
-from tests.chaos.api import Api
-from tests.chaos.conftest import ApiProcess
+from tests.chaos.api import Api, ApiProcess
 from tests.chaos.ledger import verify
+from tests.factories import make_key
 from tests.processes import Running
 
 
 @pytest.mark.chaos_fast
 def test_a_job_committed_by_an_api_killed_before_publish_is_sent_by_the_reconciler(
     start_api: Callable[..., ApiProcess],
-    make_key: Callable[..., str],
     start_worker: Callable[..., Running],
     beat: Running,
     sessions: sessionmaker[Session],
 ) -> None:
     start_worker(concurrency=2)
-    key = make_key()
+    key = make_key(sessions)
     doomed = start_api(factory=faulty_api.FACTORY)
     with Api(doomed.url, key, sessions) as api, pytest.raises(httpx.TransportError):
         api.submit("diag.effect", {})

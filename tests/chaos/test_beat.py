@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_cli.devstack import commands
 from conveyor_core.db.engine import transaction
-from conveyor_core.models import Job, Schedule, Tenant
+from conveyor_core.models import Job, Schedule
 from tests import processes
 from tests.chaos.ledger import verify
+from tests.factories import make_schedule, make_tenant
 from tests.processes import Running
 from tests.waiting import until
 
@@ -25,37 +26,26 @@ RUN_SECONDS = 120.0
 INTERVAL_SECONDS = 2
 
 
-def _schedule(sessions: sessionmaker[Session], make_key: Callable[..., str]) -> None:
-    make_key(tenant="ticks")
-    with transaction(sessions) as session:
-        tenant = session.scalars(select(Tenant).where(Tenant.name == "ticks")).one()
-        session.add(
-            Schedule(
-                tenant_id=tenant.id,
-                name="every-two-seconds",
-                kind="diag.effect",
-                params={},
-                interval_seconds=INTERVAL_SECONDS,
-            )
-        )
+def _leading(beat: Running) -> bool:
+    return bool(beat.events(processes.LEADERSHIP, leading=True))
 
 
 @pytest.mark.timeout(RUN_SECONDS + 300)
 def test_two_beats_create_each_ticks_job_once(
     start_worker: Callable[..., Running],
     sessions: sessionmaker[Session],
-    make_key: Callable[..., str],
     process_env: dict[str, str],
     logs_dir: Path,
 ) -> None:
     start_worker(concurrency=2)
-    _schedule(sessions, make_key)
+    tenant_id = make_tenant(sessions, name="ticks")
+    make_schedule(sessions, tenant_id=tenant_id, interval_seconds=INTERVAL_SECONDS)
     beats = [processes.start(f"beat-{n}", commands.beat(), process_env, logs_dir) for n in (0, 1)]
     try:
         started = time.monotonic()
-        until(lambda: any('"leading": true' in b.output() for b in beats), 60, "a leader")
+        until(lambda: any(_leading(b) for b in beats), 60, "a leader")
         time.sleep(RUN_SECONDS / 2)
-        leader = next(b for b in beats if '"leading": true' in b.output())
+        leader = next(b for b in beats if _leading(b))
         leader.stop(signal.SIGKILL)  # the follower takes over when the lock expires
         beats.append(processes.start("beat-2", commands.beat(), process_env, logs_dir))
         time.sleep(max(0.0, RUN_SECONDS - (time.monotonic() - started)))

@@ -23,6 +23,8 @@ from conveyor_worker.observability import probes
 from tests.chaos.api import Api
 from tests.chaos.faults import restart_redis, running_job, start_redis, stop_redis
 from tests.chaos.ledger import verify
+from tests.factories import make_auth
+from tests.paths import QUEUES
 from tests.processes import Running
 from tests.waiting import job_reaches, job_row, until
 
@@ -107,13 +109,12 @@ def test_queue_depth_counts_the_backlog_of_a_busy_single_worker(
     start_worker: Callable[..., Running],
     beat: Running,
     sessions: sessionmaker[Session],
-    make_key: Callable[..., str],
 ) -> None:
     start_worker(concurrency=1)
     jobs = [api.submit("diag.effect", {"seconds": 2}) for _ in range(20)]
     running_job(sessions, str(jobs[0]))
-    admin = {"Authorization": f"Bearer {make_key(scopes=[Scope.ADMIN])}"}
-    depth = httpx.get(f"{api.url}/api/v1/queues", headers=admin).json()
+    admin = make_auth(sessions, scopes=[Scope.ADMIN])
+    depth = httpx.get(f"{api.url}{QUEUES}", headers=admin).json()
     default = next(q for q in depth["items"] if q["queue"] == "default")
     assert default["waiting"] + default["in_flight"] >= 20
     assert default["waiting"] >= 19

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.settings import Settings
+from tests import processes
 from tests.chaos.api import Api
 from tests.chaos.faults import kill, pool_children, running_items, running_job
 from tests.chaos.ledger import verify
@@ -93,7 +94,7 @@ def test_a_task_longer_than_the_visibility_timeout_applies_its_effect_once(
     verify("5 task longer than visibility timeout", sessions, api.accepted.expected)
     assert all(job_row(sessions, str(job_id)).attempts == 1 for job_id in jobs)
     # the broker did hand the message out again; the claim made the copy a no-op
-    until(lambda: "delivery ignored" in worker.output(), 30, "a redelivery ignored")
+    worker.wait_for_event(processes.DELIVERY_IGNORED, timeout=30)
 
 
 def test_a_retry_delay_longer_than_the_visibility_timeout_runs_once_more_only(

@@ -23,6 +23,8 @@ from conveyor_core.settings import Settings
 from tests import processes
 from tests.chart import pods, rendering
 from tests.chart.rendering import Manifest
+from tests.factories import bearer
+from tests.paths import JOBS
 from tests.processes import Running
 from tests.waiting import until
 
@@ -122,7 +124,7 @@ def test_every_deployment_starts_answers_probes_and_workers_consume_their_queues
         elif kind == "worker":
             _check_worker(deployment, pod, running[name], redis_client)
         elif kind == "beat":
-            running[name].wait_for_output('"leading": true')
+            running[name].wait_for_event(processes.LEADERSHIP, leading=True)
     _first_job_succeeds(api_port)
 
 
@@ -149,7 +151,7 @@ def _check_api(pod: pods.LocalPod, port: int) -> None:
 def _check_worker(
     deployment: Manifest, pod: pods.LocalPod, running: Running, client: redis.Redis
 ) -> None:
-    running.wait_for_output(" ready.")
+    running.wait_for_output(processes.WORKER_READY)
     until(lambda: pod.run_exec_probe("readinessProbe") == 0, what=f"{pod.name} readiness")
     assert pod.run_exec_probe("livenessProbe") == 0
     port = pod.env["CONVEYOR_METRICS_PORT"]
@@ -181,8 +183,8 @@ def _send_unregistered(redis_url: str, queue: str) -> None:
 
 
 def _first_job_succeeds(port: int) -> None:
-    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
-    base = f"http://127.0.0.1:{port}/api/v1/jobs"
+    headers = bearer(ADMIN_KEY)
+    base = f"http://127.0.0.1:{port}{JOBS}"
     body = {"kind": "diag.echo", "params": {"message": "from the chart"}}
     created = httpx.post(base, json=body, headers=headers, timeout=10)
     assert created.status_code in (200, 201, 202), created.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -10,8 +9,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.auth.keys import Scope
+from tests.factories import make_auth
+from tests.paths import DATASETS
 
-DATASETS = "/api/v1/datasets"
 KEY = ["unit", "month"]
 
 
@@ -167,10 +167,10 @@ def test_unknown_datasets_are_404(client: TestClient, auth: dict[str, str]) -> N
 
 
 def test_another_tenant_sees_and_deletes_nothing(
-    client: TestClient, auth: dict[str, str], make_key: Callable[..., str]
+    client: TestClient, auth: dict[str, str], sessions: sessionmaker[Session]
 ) -> None:
     _write(client, auth, [{"unit": "u1", "month": 1}])
-    other = {"Authorization": f"Bearer {make_key(tenant='globex')}"}
+    other = make_auth(sessions, tenant="globex")
     assert client.get(DATASETS, headers=other).json()["items"] == []
     assert client.get(f"{DATASETS}/usage", headers=other).status_code == 404
     assert client.get(f"{DATASETS}/usage/records", headers=other).status_code == 404
@@ -184,10 +184,10 @@ def test_another_tenant_sees_and_deletes_nothing(
 
 
 def test_a_read_only_key_reads_but_cannot_write(
-    client: TestClient, auth: dict[str, str], make_key: Callable[..., str]
+    client: TestClient, auth: dict[str, str], sessions: sessionmaker[Session]
 ) -> None:
     _write(client, auth, [{"unit": "u1", "month": 1}])
-    reader = {"Authorization": f"Bearer {make_key(scopes=[Scope.JOBS_READ])}"}
+    reader = make_auth(sessions, scopes=[Scope.JOBS_READ])
     assert client.get(f"{DATASETS}/usage/records", headers=reader).status_code == 200
     assert _write(client, reader, [{"unit": "u2", "month": 1}]).status_code == 403
     assert client.delete(f"{DATASETS}/usage", headers=reader).status_code == 403

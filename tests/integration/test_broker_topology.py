@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
+from typing import Any
 
+import pytest
 import redis
+from fastapi.testclient import TestClient
 
 from conveyor_core.broker.app import create_celery_app
 from conveyor_core.broker.publishing import Delivery, Publisher
@@ -17,6 +21,10 @@ from conveyor_core.broker.queues import (
     redis_keys,
 )
 from conveyor_core.settings import Settings
+from tests.factories import submit
+
+# what Celery's protocol 2 puts beside the arguments; a plain send has no canvas
+NO_CANVAS = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
 
 
 def test_each_priority_lands_in_one_of_the_queues_redis_keys(
@@ -33,16 +41,41 @@ def test_each_priority_lands_in_one_of_the_queues_redis_keys(
     assert top["properties"]["priority"] == broker_priority(MAX_PRIORITY)
 
 
-def test_messages_are_json_and_carry_only_row_ids(
-    settings: Settings, redis_client: redis.Redis
-) -> None:
-    job_id = uuid.uuid4()
-    Publisher(create_celery_app(settings)).publish(Delivery("diag.echo", Queue.AI, 5, job_id))
-    (raw,) = [redis_client.lindex(k, 0) for k in redis_keys(Queue.AI) if redis_client.llen(k)]
-    message = json.loads(raw)  # type: ignore[arg-type]
+def _only_message(redis_client: redis.Redis, queue: str) -> tuple[bytes, dict[str, Any]]:
+    """The one message waiting on ``queue``: as Redis holds it, and its envelope parsed."""
+    (raw,) = [m for key in redis_keys(queue) for m in redis_client.lrange(key, 0, -1)]
+    assert isinstance(raw, bytes)
+    return raw, json.loads(raw)
+
+
+def _arguments(message: dict[str, Any]) -> list[Any]:
+    """The task's ``[args, kwargs, embed]``, decoded from the JSON body."""
     assert message["content-type"] == "application/json"
+    assert message["properties"]["body_encoding"] == "base64"
+    return list(json.loads(base64.b64decode(message["body"])))
+
+
+def test_a_jobs_message_carries_its_id_and_none_of_its_params(
+    client: TestClient, auth: dict[str, str], redis_client: redis.Redis
+) -> None:
+    job = submit(client, "diag.echo", auth=auth, message="kept in the row")
+    raw, message = _only_message(redis_client, Queue.DEFAULT)
     assert message["headers"]["task"] == "diag.echo"
-    assert str(job_id) in message["body"] or str(job_id) in json.dumps(message)
+    assert _arguments(message) == [[], {"job_id": job["id"], "item_id": None}, NO_CANVAS]
+    assert b"kept in the row" not in raw  # nor in the headers' reprs of the arguments
+
+
+@pytest.mark.parametrize("item", [False, True], ids=["job", "item"])
+def test_messages_are_json_and_carry_only_row_ids(
+    settings: Settings, redis_client: redis.Redis, item: bool
+) -> None:
+    job_id, item_id = uuid.uuid4(), uuid.uuid4() if item else None
+    delivery = Delivery("diag.echo", Queue.AI, 5, job_id, item_id)
+    Publisher(create_celery_app(settings)).publish(delivery)
+    _, message = _only_message(redis_client, Queue.AI)
+    assert message["headers"]["task"] == "diag.echo"
+    ids = {"job_id": str(job_id), "item_id": str(item_id) if item_id else None}
+    assert _arguments(message) == [[], ids, NO_CANVAS]
 
 
 def test_a_channel_reuses_one_redis_client_until_its_pool_is_replaced(

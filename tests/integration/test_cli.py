@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_cli.devstack.ports import free_port
 from conveyor_core.auth.keys import Scope
-from tests.integration.cli import conveyor, one_line_error
+from tests.cli import conveyor, one_line_error
+from tests.factories import make_key
 from tests.processes import Running
 
 
 def test_submit_watch_list_and_delete_a_job(
-    api_server: str, make_key: Callable[..., str], worker: Running
+    api_server: str, sessions: sessionmaker[Session], worker: Running
 ) -> None:
-    key = make_key()
+    key = make_key(sessions)
     submitted = conveyor(
         "submit", "diag.fanout", "-p", "items=5", "-p", "sleep_ms=50", url=api_server, key=key
     )
@@ -39,9 +40,9 @@ def test_submit_watch_list_and_delete_a_job(
 
 
 def test_errors_print_the_api_message_and_exit_non_zero(
-    api_server: str, make_key: Callable[..., str]
+    api_server: str, sessions: sessionmaker[Session]
 ) -> None:
-    key = make_key()
+    key = make_key(sessions)
     bad = conveyor("submit", "diag.echo", url=api_server, key=key)
     assert bad.returncode == 1
     assert "invalid_params" in bad.stderr
@@ -53,16 +54,16 @@ def test_errors_print_the_api_message_and_exit_non_zero(
 
 
 def test_operator_commands_show_queues_and_workers(
-    api_server: str, make_key: Callable[..., str], worker: Running
+    api_server: str, sessions: sessionmaker[Session], worker: Running
 ) -> None:
-    admin = make_key(scopes=[Scope.ADMIN])
+    admin = make_key(sessions, scopes=[Scope.ADMIN])
     queues = conveyor("queues", url=api_server, key=admin)
     assert queues.returncode == 0
     assert "maintenance" in queues.stdout
     workers = conveyor("workers", url=api_server, key=admin)
     assert workers.returncode == 0
     assert "worker0@" in workers.stdout
-    assert conveyor("workers", url=api_server, key=make_key()).returncode == 1
+    assert conveyor("workers", url=api_server, key=make_key(sessions)).returncode == 1
 
 
 def test_an_empty_api_key_is_said_to_be_missing(api_server: str) -> None:
@@ -80,10 +81,10 @@ def test_an_unreachable_api_is_one_line_not_a_traceback(args: list[str]) -> None
 
 
 def test_a_bad_key_and_a_4xx_answer_are_one_line(
-    api_server: str, make_key: Callable[..., str]
+    api_server: str, sessions: sessionmaker[Session]
 ) -> None:
     assert "unauthorized" in one_line_error(conveyor("jobs", url=api_server, key="cvk_wrong"))
-    forbidden = one_line_error(conveyor("queues", url=api_server, key=make_key()))
+    forbidden = one_line_error(conveyor("queues", url=api_server, key=make_key(sessions)))
     assert "forbidden" in forbidden
 
 
@@ -108,9 +109,9 @@ def _unique_prefix(job_id: str, others: list[str]) -> str:
 
 
 def test_tables_show_whole_ids_at_80_columns(
-    api_server: str, make_key: Callable[..., str], tmp_path: Path
+    api_server: str, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    key = make_key()
+    key = make_key(sessions)
     ids = _batch(api_server, key, tmp_path, 3)
     listed = conveyor("jobs", url=api_server, key=key, columns=80)
     assert listed.returncode == 0, listed.stderr
@@ -119,9 +120,9 @@ def test_tables_show_whole_ids_at_80_columns(
 
 
 def test_every_job_command_takes_a_unique_id_prefix(
-    api_server: str, make_key: Callable[..., str], tmp_path: Path
+    api_server: str, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    key = make_key()
+    key = make_key(sessions)
     # 17 ids: two of them surely share their first hex digit
     ids = _batch(api_server, key, tmp_path, 17)
     job_id = ids[0]
@@ -150,9 +151,9 @@ def test_every_job_command_takes_a_unique_id_prefix(
 
 
 def test_jobs_pages_with_cursor_and_all(
-    api_server: str, make_key: Callable[..., str], tmp_path: Path
+    api_server: str, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    key = make_key()
+    key = make_key(sessions)
     ids = _batch(api_server, key, tmp_path, 5)
     first = conveyor("jobs", "--limit", "2", url=api_server, key=key)
     cursor = first.stderr.split("--cursor ")[1].strip()
@@ -166,9 +167,9 @@ def test_jobs_pages_with_cursor_and_all(
 
 
 def test_batch_refuses_a_bad_line_naming_it_and_creates_nothing(
-    api_server: str, make_key: Callable[..., str], tmp_path: Path
+    api_server: str, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    key = make_key()
+    key = make_key(sessions)
     good = {"kind": "diag.echo", "params": {"message": "x"}}
     path = _batch_file(tmp_path, [good, {"kind": "diag.echo", "params": {}}])
     refused = conveyor("batch", str(path), url=api_server, key=key)
@@ -182,17 +183,19 @@ def test_batch_refuses_a_bad_line_naming_it_and_creates_nothing(
     assert len(from_stdin.stdout.split()) == 1
 
 
-def test_kinds_lists_what_can_be_submitted(api_server: str, make_key: Callable[..., str]) -> None:
-    kinds = conveyor("kinds", url=api_server, key=make_key())
+def test_kinds_lists_what_can_be_submitted(
+    api_server: str, sessions: sessionmaker[Session]
+) -> None:
+    kinds = conveyor("kinds", url=api_server, key=make_key(sessions))
     assert kinds.returncode == 0, kinds.stderr
     assert "diag.fanout" in kinds.stdout
     assert "diag.echo" in kinds.stdout
 
 
 def test_items_lists_a_fanout_jobs_items_and_their_errors(
-    api_server: str, make_key: Callable[..., str], worker: Running
+    api_server: str, sessions: sessionmaker[Session], worker: Running
 ) -> None:
-    key = make_key()
+    key = make_key(sessions)
     submitted = conveyor(
         "submit", "diag.fanout", "-p", "items=3", "-p", "fail_items=[1]", url=api_server, key=key
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_cli.devstack import stackfile
 from conveyor_core.auth.keys import Scope, hash_key
 from conveyor_core.models import ApiKey
-from tests.integration.cli import conveyor, one_line_error
+from tests.cli import conveyor, one_line_error
+from tests.factories import make_key
 
 
 def _key_id(created: subprocess.CompletedProcess[str]) -> str:
@@ -23,9 +23,9 @@ def _key_id(created: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_keys_are_created_listed_and_revoked_through_the_api(
-    api_server: str, make_key: Callable[..., str]
+    api_server: str, sessions: sessionmaker[Session]
 ) -> None:
-    admin = make_key(tenant="ops", scopes=[Scope.ADMIN])
+    admin = make_key(sessions, tenant="ops", scopes=[Scope.ADMIN])
     created = conveyor("keys", "create", "--tenant", "analytics", url=api_server, key=admin)
     key_id = _key_id(created)
     new_key = created.stdout.strip()
@@ -40,18 +40,22 @@ def test_keys_are_created_listed_and_revoked_through_the_api(
     assert "revoked" in conveyor("keys", "list", url=api_server, key=admin).stdout
 
 
-def test_admin_scope_is_asked_for_and_needed(api_server: str, make_key: Callable[..., str]) -> None:
-    admin = make_key(tenant="ops", scopes=[Scope.ADMIN])
+def test_admin_scope_is_asked_for_and_needed(
+    api_server: str, sessions: sessionmaker[Session]
+) -> None:
+    admin = make_key(sessions, tenant="ops", scopes=[Scope.ADMIN])
     created = conveyor(
         "keys", "create", "--tenant", "ops", "--scopes", "admin", url=api_server, key=admin
     )
     assert "scopes admin" in created.stderr
-    refused = conveyor("keys", "list", url=api_server, key=make_key())
+    refused = conveyor("keys", "list", url=api_server, key=make_key(sessions))
     assert "forbidden" in one_line_error(refused)
 
 
-def test_revoking_an_unknown_key_is_one_line(api_server: str, make_key: Callable[..., str]) -> None:
-    admin = make_key(scopes=[Scope.ADMIN])
+def test_revoking_an_unknown_key_is_one_line(
+    api_server: str, sessions: sessionmaker[Session]
+) -> None:
+    admin = make_key(sessions, scopes=[Scope.ADMIN])
     unknown = "00000000-0000-0000-0000-000000000000"
     assert "not_found" in one_line_error(
         conveyor("keys", "revoke", unknown, url=api_server, key=admin)

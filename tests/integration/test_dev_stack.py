@@ -15,7 +15,7 @@ from conveyor_cli.devstack.children import ServerFailed
 from conveyor_cli.devstack.ports import free_port
 from conveyor_cli.devstack.postgres import EmbeddedPostgres
 from conveyor_cli.devstack.redis import EmbeddedRedis
-from tests.integration.cli import PORT_VARIABLES, one_line_error, stack_env
+from tests.cli import PORT_VARIABLES, one_line_error, stack_env
 
 REFUSAL_TIMEOUT_SECONDS = 60
 

@@ -13,16 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.models import JobItem
+from tests import processes
+from tests.factories import submit
+from tests.paths import job as job_path
 from tests.processes import Running
 from tests.waiting import job_reaches, job_row, until
 
-JOBS = "/api/v1/jobs"
-
 
 def fanout(client: TestClient, auth: dict[str, str], **params: Any) -> dict[str, Any]:
-    response = client.post(JOBS, json={"kind": "diag.fanout", "params": params}, headers=auth)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return submit(client, "diag.fanout", auth=auth, **params)
 
 
 def items_by_status(sessions: sessionmaker[Session], job_id: str) -> dict[str, int]:
@@ -54,7 +53,7 @@ def test_thousand_items_with_ten_failures_fail_then_retry_only_those_and_succeed
     assert [s["position"] for s in failed.result["failed_sample"]] == failing
     finalized_at = failed.finalized_at
 
-    body = client.post(f"{JOBS}/{job['id']}/retry", headers=auth).json()
+    body = client.post(job_path(job["id"], "retry"), headers=auth).json()
     assert body["requeued"] == 10
     done = job_reaches(sessions, job["id"], "succeeded", "failed", timeout=120)
     assert done.status == "succeeded"
@@ -74,7 +73,7 @@ def test_thousand_items_with_ten_failures_fail_then_retry_only_those_and_succeed
     retried_starts = [started for p, _, started in rows if p in failing]
     assert all(started is not None and started > finalized_at for started in retried_starts)
 
-    assert client.post(f"{JOBS}/{job['id']}/retry", headers=auth).status_code == 409
+    assert client.post(job_path(job["id"], "retry"), headers=auth).status_code == 409
 
 
 def test_items_list_pages_through_every_item(
@@ -88,13 +87,13 @@ def test_items_list_pages_through_every_item(
     seen, cursor = [], None
     while True:
         params: dict[str, Any] = {"limit": 10, **({"cursor": cursor} if cursor else {})}
-        page = client.get(f"{JOBS}/{job['id']}/items", params=params, headers=auth).json()
+        page = client.get(job_path(job["id"], "items"), params=params, headers=auth).json()
         seen += [i["position"] for i in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert seen == list(range(25))
-    failed = client.get(f"{JOBS}/{job['id']}/items", params={"status": "failed"}, headers=auth)
+    failed = client.get(job_path(job["id"], "items"), params={"status": "failed"}, headers=auth)
     assert failed.json() == {"items": [], "next_cursor": None}
 
 
@@ -106,7 +105,7 @@ def test_an_item_logs_its_failure_and_the_job_its_whole_lifecycle(
 ) -> None:
     job = fanout(client, auth, items=5, fail_items=[3])
     job_reaches(sessions, job["id"], "failed")
-    until(lambda: "job finalized" in worker.output(), what="the finalizer's line")
+    worker.wait_for_event(processes.JOB_FINALIZED)
     lines = worker.log_events()
     events = [(line["event"], bool(line.get("item_id"))) for line in lines]
     assert events.count(("task received", False)) == 1  # the job's own message
@@ -130,17 +129,19 @@ def test_cancel_of_a_running_fanout_leaves_no_item_running(
 ) -> None:
     job = fanout(client, auth, items=40, sleep_ms=500)
     until(lambda: items_by_status(sessions, job["id"]).get("running"), what="items running")
-    response = client.post(f"{JOBS}/{job['id']}/cancel", headers=auth)
+    response = client.post(job_path(job["id"], "cancel"), headers=auth)
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
-    assert client.post(f"{JOBS}/{job['id']}/cancel", headers=auth).status_code == 200
+    assert client.post(job_path(job["id"], "cancel"), headers=auth).status_code == 200
 
     counts = items_by_status(sessions, job["id"])
     assert "running" not in counts
     assert "queued" not in counts
     # what was running when cancelled may finish, but its outcome is dropped
     until(
-        lambda: "delivery ignored" in worker.output() or "dropped" in worker.output(),
+        lambda: (
+            worker.events(processes.DELIVERY_IGNORED) or worker.events(processes.OUTCOME_DROPPED)
+        ),
         what="a revoked or dropped execution",
         timeout=30,
     )
@@ -165,7 +166,7 @@ def test_reset_stuck_recovers_the_items_of_a_killed_worker(
     stuck = items_by_status(sessions, job["id"])["running"]
 
     response = client.post(
-        f"{JOBS}/{job['id']}/reset-stuck", params={"older_than": 0}, headers=auth
+        job_path(job["id"], "reset-stuck"), params={"older_than": 0}, headers=auth
     )
     assert response.json()["requeued"] == stuck
     start_worker(concurrency=4, name="rescuer")
@@ -183,7 +184,7 @@ def test_sse_delivers_progress_in_order_and_closes_at_the_end(
     job = fanout(client, auth, items=30, sleep_ms=20)
     snapshots = []
     with httpx.stream(
-        "GET", f"{api_server}{JOBS}/{job['id']}/events", headers=auth, timeout=60
+        "GET", api_server + job_path(job["id"], "events"), headers=auth, timeout=60
     ) as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         for line in stream.iter_lines():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.broker.app import create_celery_app
@@ -14,38 +14,13 @@ from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import runs
 from conveyor_core.jobs.runs import Target
 from conveyor_core.jobs.states import Status
-from conveyor_core.models import Job, JobItem
+from conveyor_core.models import JobItem
 from conveyor_core.reconciler.service import reconcile_once
 from conveyor_core.settings import Settings
+from tests import paths
+from tests.factories import FANOUT_ITEMS as ITEMS
+from tests.factories import make_running_fanout
 from tests.waiting import job_row
-
-ITEMS = 3
-
-
-def running_fanout(
-    sessions: sessionmaker[Session], tenant_id: uuid.UUID, items: int = ITEMS
-) -> uuid.UUID:
-    """A claimed fan-out job with its items created, as the orchestrator leaves it."""
-    job_id = uuid.uuid4()
-    with transaction(sessions) as session:
-        session.add(
-            Job(
-                id=job_id,
-                tenant_id=tenant_id,
-                kind="diag.fanout",
-                queue="default",
-                priority=5,
-                params={"items": items},
-            )
-        )
-        session.flush()
-        session.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(status=Status.RUNNING, celery_task_id="orchestrator")
-        )
-        runs.fan_out(session, job_id, "orchestrator", [{"index": i} for i in range(items)])
-    return job_id
 
 
 def run_every_item(sessions: sessionmaker[Session], job_id: uuid.UUID) -> list[bool]:
@@ -70,9 +45,9 @@ def run_every_item(sessions: sessionmaker[Session], job_id: uuid.UUID) -> list[b
 
 
 def test_only_the_last_outcome_asks_for_finalization_and_it_happens_once(
-    sessions: sessionmaker[Session], make_tenant: uuid.UUID
+    sessions: sessionmaker[Session], tenant_id: uuid.UUID
 ) -> None:
-    job_id = running_fanout(sessions, make_tenant)
+    job_id = make_running_fanout(sessions, tenant_id=tenant_id)
     assert run_every_item(sessions, job_id) == [False] * (ITEMS - 1) + [True]
     with transaction(sessions) as session:
         first = runs.finalize(session, job_id)
@@ -86,9 +61,9 @@ def test_only_the_last_outcome_asks_for_finalization_and_it_happens_once(
 
 
 def test_reconciler_finalizes_a_job_whose_finisher_died(
-    sessions: sessionmaker[Session], settings: Settings, make_tenant: uuid.UUID
+    sessions: sessionmaker[Session], settings: Settings, tenant_id: uuid.UUID
 ) -> None:
-    job_id = running_fanout(sessions, make_tenant)
+    job_id = make_running_fanout(sessions, tenant_id=tenant_id)
     run_every_item(sessions, job_id)  # ...and the process dies before finalizing
     assert job_row(sessions, job_id).status == Status.RUNNING
 
@@ -102,16 +77,16 @@ def test_progress_counts_claimed_items_as_running_without_a_counter_of_its_own(
     client: TestClient,
     auth: dict[str, str],
     sessions: sessionmaker[Session],
-    make_tenant: uuid.UUID,
+    tenant_id: uuid.UUID,
 ) -> None:
-    job_id = running_fanout(sessions, make_tenant, items=4)
+    job_id = make_running_fanout(sessions, tenant_id=tenant_id, items=4)
     with sessions() as session:
         first, second, *_ = session.scalars(
             select(JobItem.id).where(JobItem.job_id == job_id).order_by(JobItem.position)
         )
 
     def progress() -> dict[str, int]:
-        response = client.get(f"/api/v1/jobs/{job_id}", headers=auth)
+        response = client.get(paths.job(job_id), headers=auth)
         assert response.status_code == 200, response.text
         return dict(response.json()["progress"])
 

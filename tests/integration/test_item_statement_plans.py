@@ -19,7 +19,7 @@ from conveyor_core.db.engine import transaction
 from conveyor_core.jobs.repository import hot_path
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import JobItem
-from tests.integration.test_finalization import running_fanout
+from tests.factories import make_running_fanout
 
 pytestmark = pytest.mark.integration
 
@@ -44,9 +44,9 @@ def _job_items_indexes(session: Session, statement: str, params: dict[str, Any])
 
 @pytest.mark.parametrize("step", ["claim", "outcome"])
 def test_item_statements_use_the_items_primary_key_under_a_generic_plan(
-    step: str, sessions: sessionmaker[Session], make_tenant: uuid.UUID
+    step: str, sessions: sessionmaker[Session], tenant_id: uuid.UUID
 ) -> None:
-    job_id = running_fanout(sessions, make_tenant, ITEMS)
+    job_id = make_running_fanout(sessions, tenant_id=tenant_id, items=ITEMS)
     with sessions() as session:
         item_id = session.scalars(
             select(JobItem.id).where(JobItem.job_id == job_id, JobItem.position == ITEMS // 2)

@@ -24,7 +24,7 @@ from conveyor_core.jobs import lifecycle, runs
 from conveyor_core.jobs.runs import Target
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import JobItem
-from tests.integration.test_finalization import running_fanout
+from tests.factories import make_running_fanout
 from tests.waiting import job_row, until
 
 TASK = "worker-task"
@@ -58,6 +58,7 @@ def _waiting_on_a_lock(sessions: sessionmaker[Session]) -> bool:
         return bool(waiting)
 
 
+@pytest.mark.commits  # two connections, one waiting on the other's lock
 @pytest.mark.parametrize(
     "step",
     [_finish, _retry_later],
@@ -65,10 +66,10 @@ def _waiting_on_a_lock(sessions: sessionmaker[Session]) -> bool:
 )
 def test_an_item_step_waits_for_a_cancel_instead_of_deadlocking(
     sessions: sessionmaker[Session],
-    make_tenant: uuid.UUID,
+    tenant_id: uuid.UUID,
     step: Callable[[Session, Target], Any],
 ) -> None:
-    job_id = running_fanout(sessions, make_tenant)
+    job_id = make_running_fanout(sessions, tenant_id=tenant_id)
     target = Target(job_id, _item_ids(sessions, job_id)[0])
     with transaction(sessions) as session:
         assert _claim(session, target) is not None
@@ -83,11 +84,11 @@ def test_an_item_step_waits_for_a_cancel_instead_of_deadlocking(
             outcome["error"] = exc
 
     with transaction(sessions) as cancelling:
-        lifecycle.locked_job(cancelling, make_tenant, job_id)
+        lifecycle.locked_job(cancelling, tenant_id, job_id)
         thread = threading.Thread(target=worker)
         thread.start()
         until(lambda: _waiting_on_a_lock(sessions), timeout=10, what="the worker to wait")
-        cancelled = lifecycle.cancel(cancelling, make_tenant, job_id)
+        cancelled = lifecycle.cancel(cancelling, tenant_id, job_id)
     thread.join(timeout=30)
 
     assert "error" not in outcome, outcome.get("error")
@@ -99,20 +100,21 @@ def test_an_item_step_waits_for_a_cancel_instead_of_deadlocking(
     assert statuses == {Status.CANCELLED}
 
 
+@pytest.mark.commits  # two connections, one holding a lock the other must not ask for
 def test_a_claim_takes_no_lock_on_its_job_and_a_cancel_still_ends_its_item(
-    sessions: sessionmaker[Session], make_tenant: uuid.UUID
+    sessions: sessionmaker[Session], tenant_id: uuid.UUID
 ) -> None:
-    job_id = running_fanout(sessions, make_tenant)
+    job_id = make_running_fanout(sessions, tenant_id=tenant_id)
     target = Target(job_id, _item_ids(sessions, job_id)[0])
 
     with transaction(sessions) as cancelling:
-        lifecycle.locked_job(cancelling, make_tenant, job_id)
+        lifecycle.locked_job(cancelling, tenant_id, job_id)
         # on another connection while the cancel holds the job's row: a claim that asked for
         # the row would wait here, and give up after the timeout
         with transaction(sessions) as claiming:
             claiming.execute(text("SET LOCAL lock_timeout = '2s'"))
             assert _claim(claiming, target) is not None
-        cancelled = lifecycle.cancel(cancelling, make_tenant, job_id)
+        cancelled = lifecycle.cancel(cancelling, tenant_id, job_id)
 
     assert TASK in cancelled.revoke  # the claimed execution is revoked
     with sessions() as session:

@@ -8,17 +8,17 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.auth.keys import Scope
+from tests.factories import submit
+from tests.paths import ACTIVE_TASKS, TASKS, WORKERS
 from tests.processes import Running
 from tests.waiting import job_reaches, until
 
 
 def test_workers_lists_the_running_worker_with_its_queues(
-    client: TestClient, make_key: Callable[..., str], worker: Running
+    client: TestClient, admin: dict[str, str], worker: Running
 ) -> None:
-    admin = {"Authorization": f"Bearer {make_key(scopes=[Scope.ADMIN])}"}
     items = until(
-        lambda: client.get("/api/v1/workers", headers=admin).json()["items"],
+        lambda: client.get(WORKERS, headers=admin).json()["items"],
         what="the worker to register",
     )
     (entry,) = items
@@ -30,37 +30,33 @@ def test_workers_lists_the_running_worker_with_its_queues(
 
 def test_active_tasks_show_a_running_job_and_revoke_terminates_it(
     client: TestClient,
-    make_key: Callable[..., str],
+    admin: dict[str, str],
     worker: Running,
     sessions: sessionmaker[Session],
 ) -> None:
-    admin = {"Authorization": f"Bearer {make_key(scopes=[Scope.ADMIN])}"}
-    job = client.post(
-        "/api/v1/jobs", json={"kind": "diag.sleep", "params": {"seconds": 30}}, headers=admin
-    ).json()
+    job = submit(client, "diag.sleep", auth=admin, seconds=30)
     job_reaches(sessions, job["id"], "running")
 
     def running_task() -> list[dict[str, str]]:
-        items = client.get("/api/v1/tasks/active", headers=admin).json()["items"]
+        items = client.get(ACTIVE_TASKS, headers=admin).json()["items"]
         return [t for t in items if t["job_id"] == job["id"]]
 
     (task,) = until(running_task, what="the task to be active")
     assert task["name"] == "diag.sleep"
     assert task["queue"] == "default"
     response = client.delete(
-        f"/api/v1/tasks/{task['task_id']}", params={"terminate": True}, headers=admin
+        f"{TASKS}/{task['task_id']}", params={"terminate": True}, headers=admin
     )
     assert response.status_code == 202
     until(lambda: not running_task(), timeout=30, what="the task to stop")
 
 
 def test_active_worker_count_per_queue_comes_from_the_same_registry(
-    client: TestClient, make_key: Callable[..., str], start_worker: Callable[..., Running]
+    client: TestClient, admin: dict[str, str], start_worker: Callable[..., Running]
 ) -> None:
     start_worker(queues="data,tools")
-    admin = {"Authorization": f"Bearer {make_key(scopes=[Scope.ADMIN])}"}
     until(
-        lambda: client.get("/api/v1/workers", headers=admin).json()["items"],
+        lambda: client.get(WORKERS, headers=admin).json()["items"],
         what="the worker to register",
     )
     counts = {

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conveyor_cli.devstack import children, stackfile
-from tests.integration.cli import stack_env
+from tests.cli import stack_env
 from tests.processes import Running
 from tests.waiting import until
 

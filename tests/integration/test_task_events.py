@@ -13,6 +13,7 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.factories import submit
 from tests.processes import Running
 from tests.waiting import job_reaches
 
@@ -55,11 +56,8 @@ def test_task_events_are_published_unless_turned_off(
     listener.psubscribe("*celeryev*")
     try:
         start_worker(queues="default", extra_env={"CONVEYOR_TASK_EVENTS": str(int(enabled))})
-        job = client.post(
-            "/api/v1/jobs", headers=auth, json={"kind": "diag.echo", "params": {"message": "e"}}
-        )
-        assert job.status_code == 201
-        job_reaches(sessions, job.json()["id"], "succeeded")
+        job = submit(client, "diag.echo", auth=auth, message="e")
+        job_reaches(sessions, job["id"], "succeeded")
         if enabled:
             seen = _task_events(listener, "task-succeeded", LISTEN_SECONDS)
             assert {"task-received", "task-started", "task-succeeded"} <= seen

@@ -6,9 +6,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from conveyor_core.broker.queues import Queue
+from tests.factories import submit
 from tests.observability.scrape import Sample, value
-
-JOBS = "/api/v1/jobs"
+from tests.paths import JOBS, JOBS_BATCH, job
 
 
 def _samples(client: TestClient) -> list[Sample]:
@@ -25,10 +25,7 @@ def test_every_configured_queue_reports_its_length_with_no_worker_running(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     for n in range(3):
-        created = client.post(
-            JOBS, json={"kind": "diag.echo", "params": {"message": str(n)}}, headers=auth
-        )
-        assert created.status_code == 201
+        submit(client, "diag.echo", auth=auth, message=str(n))
     samples = _samples(client)
     lengths = {have["queue_name"]: v for n, have, v in samples if n == "celery_queue_length"}
     assert lengths == {str(q): (3.0 if q is Queue.DEFAULT else 0.0) for q in Queue}
@@ -45,7 +42,7 @@ def test_request_latency_is_labelled_by_route_template_not_by_path(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     missing = "00000000-0000-0000-0000-000000000000"
-    assert client.get(f"{JOBS}/{missing}", headers=auth).status_code == 404
+    assert client.get(job(missing), headers=auth).status_code == 404
     assert client.get("/no/such/path").status_code == 404
     samples = _samples(client)
     assert (
@@ -53,7 +50,7 @@ def test_request_latency_is_labelled_by_route_template_not_by_path(
             samples,
             "conveyor_api_request_duration_seconds_count",
             method="GET",
-            route="/api/v1/jobs/{job_id}",
+            route=f"{JOBS}/{{job_id}}",
             status="404",
         )
         >= 1
@@ -71,6 +68,6 @@ def test_jobs_created_counts_single_and_batch_creations_but_not_idempotent_repla
     replay = {**auth, "Idempotency-Key": "metrics-once"}
     assert client.post(JOBS, json=body, headers=replay).status_code == 201
     assert client.post(JOBS, json=body, headers=replay).status_code == 200
-    assert client.post(f"{JOBS}:batch", json={"jobs": [body] * 4}, headers=auth).status_code == 201
+    assert client.post(JOBS_BATCH, json={"jobs": [body] * 4}, headers=auth).status_code == 201
     after = value(_samples(client), "conveyor_jobs_created_total", kind="diag.sleep", queue="data")
     assert after - before == 5

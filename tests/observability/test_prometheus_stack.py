@@ -7,6 +7,7 @@ import json
 import signal
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,13 @@ from conveyor_cli.devstack.ports import free_port
 from tests import processes
 from tests.observability.prometheus_tools import binary
 from tests.observability.scrape import scrape, value
+from tests.paths import JOBS, job
 from tests.processes import Running
 from tests.waiting import job_reaches, until
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = ROOT / "charts" / "conveyor" / "dashboards"
 RULES = ROOT / "charts" / "conveyor" / "rules"
-JOBS = "/api/v1/jobs"
 SCRAPE_SECONDS = 1
 # Grafana's variables, as Grafana would expand them for a short range
 VARIABLES = {"$__rate_interval": "30s", "$__interval": "5s", "$queue": "default"}
@@ -129,7 +130,7 @@ def _workload(api: str, auth: dict[str, str], sessions: sessionmaker[Session]) -
         ]
         flaky = http.post(JOBS, json={"kind": "diag.flaky", "params": {"fail_times": 1}})
         doomed = http.post(JOBS, json={"kind": "diag.flaky", "params": {"fail_times": 9}})
-        assert http.get(f"{JOBS}/00000000-0000-0000-0000-000000000000").status_code == 404
+        assert http.get(job(uuid.UUID(int=0))).status_code == 404
     for response in [*ok, flaky]:
         job_reaches(sessions, response.json()["id"], "succeeded")
     job_reaches(sessions, doomed.json()["id"], "failed", timeout=120)

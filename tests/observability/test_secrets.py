@@ -21,10 +21,10 @@ from conveyor_cli.devstack.ports import free_port
 from conveyor_core.observability.logging import REDACTED, configure_logging
 from conveyor_core.settings import Settings
 from tests import processes
+from tests.factories import bearer, make_key
+from tests.paths import API, JOBS, WORKERS, job
 from tests.processes import Running
 from tests.waiting import job_reaches
-
-JOBS = "/api/v1/jobs"
 
 
 def _with_password(url: str, password: str) -> str:
@@ -76,7 +76,6 @@ def test_no_secret_in_api_and_worker_logs_error_responses_or_workers(
     logs_dir: Path,
     start_worker: Callable[..., Running],
     sessions: sessionmaker[Session],
-    make_key: Callable[..., str],
 ) -> None:
     password, admin_key = secrets.token_hex(12), "cvk_" + secrets.token_hex(24)
     env = {
@@ -88,31 +87,30 @@ def test_no_secret_in_api_and_worker_logs_error_responses_or_workers(
     }
     api_port = free_port()
     api = processes.start("api", commands.api(api_port), env, logs_dir)
-    user_key = make_key()
+    user_key = make_key(sessions)
     bodies: list[str] = []
     try:
         api.wait_for_output("Application startup complete")
         worker = start_worker(queues="default", extra_env={**env, "CONVEYOR_METRICS_PORT": "0"})
         with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as http:
-            admin = {"Authorization": f"Bearer {admin_key}"}
-            user = {"Authorization": f"Bearer {user_key}"}
+            admin, user = bearer(admin_key), bearer(user_key)
             created = http.post(
                 JOBS, json={"kind": "diag.echo", "params": {"message": "m"}}, headers=user
             )
             job_reaches(sessions, created.json()["id"], "succeeded")
             responses = [
                 http.get(
-                    f"{JOBS}/{created.json()['id']}",
-                    headers={"Authorization": f"Bearer {admin_key}x"},
+                    job(created.json()["id"]),
+                    headers=bearer(f"{admin_key}x"),
                 ),
-                http.get(f"{JOBS}/not-a-uuid", headers=user),
+                http.get(job("not-a-uuid"), headers=user),
                 http.post(JOBS, json={"kind": "no.such.kind", "params": {}}, headers=user),
                 http.post(
                     JOBS, json={"kind": "diag.echo", "params": {"message": password}}, headers=user
                 ),
-                http.get("/api/v1/nothing-here", headers=admin),
+                http.get(f"{API}/nothing-here", headers=admin),
             ]
-            workers = http.get("/api/v1/workers", headers=admin)
+            workers = http.get(WORKERS, headers=admin)
         bodies = [r.text for r in responses if r.status_code >= 400]
         if workers.status_code != 404:  # the endpoint exists from the operations api on
             assert workers.status_code == 200

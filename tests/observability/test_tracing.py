@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.ports import free_port
 from tests import processes
+from tests.factories import submit
 from tests.observability.otlp_receiver import ReceivedSpan, otlp_receiver
+from tests.paths import JOBS
 from tests.processes import Running
 from tests.waiting import job_reaches, until
 
@@ -60,12 +62,9 @@ def test_one_trace_spans_the_api_request_the_message_and_the_worker_task(
             worker = start_worker(
                 queues="default", extra_env={**env, "CONVEYOR_METRICS_PORT": str(free_port())}
             )
-            with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", headers=auth) as http:
-                job = http.post(
-                    "/api/v1/jobs", json={"kind": "diag.echo", "params": {"message": "t"}}
-                )
-            assert job.status_code == 201
-            done = job_reaches(sessions, job.json()["id"], "succeeded")
+            with httpx.Client(base_url=f"http://127.0.0.1:{api_port}") as http:
+                job = submit(http, "diag.echo", auth=auth, message="t")
+            done = job_reaches(sessions, job["id"], "succeeded")
             trace = until(
                 lambda: _task_trace(receiver.snapshot()),
                 what="the task trace",
@@ -79,8 +78,8 @@ def test_one_trace_spans_the_api_request_the_message_and_the_worker_task(
     assert publish.service == "conveyor-api"
     request = by_id[publish.parent_span_id]
     assert request.service == "conveyor-api"
-    assert request.name.startswith("POST /api/v1/jobs")
-    assert run.attributes["conveyor.job_id"] == job.json()["id"]
+    assert request.name.startswith(f"POST {JOBS}")
+    assert run.attributes["conveyor.job_id"] == job["id"]
     assert done.trace_id == run.trace_id  # the row remembers the trace that created it
     worker_sql = [
         s for s in trace if s.service == "conveyor-worker" and s.attributes.get("db.system")
@@ -91,7 +90,7 @@ def test_one_trace_spans_the_api_request_the_message_and_the_worker_task(
     assert {s.service for s in trace} == {"conveyor-api", "conveyor-worker"}
     # the worker's log lines about this job lead to the same trace
     lines = worker.log_events()
-    about_job = [line for line in lines if line.get("job_id") == job.json()["id"]]
+    about_job = [line for line in lines if line.get("job_id") == job["id"]]
     assert {"task started", "task succeeded"} <= {line["event"] for line in about_job}
     assert {line.get("trace_id") for line in about_job} == {run.trace_id}
     assert all(line.get("queue") == "default" and line.get("task_id") for line in about_job)
@@ -132,11 +131,8 @@ def test_each_items_claim_and_outcome_are_statement_spans_of_its_task(
             queues="default",
             extra_env={**_otel_env(endpoint), "CONVEYOR_METRICS_PORT": str(free_port())},
         )
-        job = client.post(
-            "/api/v1/jobs", headers=auth, json={"kind": "diag.fanout", "params": {"items": items}}
-        )
-        assert job.status_code == 201
-        job_reaches(sessions, job.json()["id"], "succeeded")
+        job = submit(client, "diag.fanout", auth=auth, items=items)
+        job_reaches(sessions, job["id"], "succeeded")
         statements = until(
             lambda: _item_statements(receiver.snapshot(), items), what="the items' statements"
         )

@@ -8,11 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_cli.devstack.ports import free_port
+from tests.factories import submit
 from tests.observability.scrape import scrape, value, wait_for_value
 from tests.processes import Running
 from tests.waiting import job_reaches
-
-JOBS = "/api/v1/jobs"
 
 
 def _metrics_worker(start_worker: Callable[..., Running], **env: str) -> str:
@@ -32,12 +31,7 @@ def test_worker_counts_tasks_of_every_pool_process_with_celery_exporter_names(
     sessions: sessionmaker[Session],
 ) -> None:
     url = _metrics_worker(start_worker)
-    ids = [
-        client.post(
-            JOBS, json={"kind": "diag.echo", "params": {"message": str(n)}}, headers=auth
-        ).json()["id"]
-        for n in range(6)
-    ]
+    ids = [submit(client, "diag.echo", auth=auth, message=str(n))["id"] for n in range(6)]
     for job_id in ids:
         job_reaches(sessions, job_id, "succeeded")
     samples = wait_for_value(url, "celery_task_succeeded_total", 6, name="diag.echo")
@@ -60,8 +54,8 @@ def test_worker_generic_hostname_keeps_only_the_pool_name(
     sessions: sessionmaker[Session],
 ) -> None:
     url = _metrics_worker(start_worker, CONVEYOR_METRICS_GENERIC_HOSTNAME="true")
-    job = client.post(JOBS, json={"kind": "diag.echo", "params": {"message": "x"}}, headers=auth)
-    job_reaches(sessions, job.json()["id"], "succeeded")
+    job = submit(client, "diag.echo", auth=auth, message="x")
+    job_reaches(sessions, job["id"], "succeeded")
     samples = wait_for_value(url, "celery_task_succeeded_total", 1)
     hostnames = {have["hostname"] for n, have, _ in samples if "hostname" in have}
     assert hostnames == {"worker0"}
@@ -75,9 +69,7 @@ def test_a_fanout_job_counts_as_finished_once_when_finalized_not_when_fanned_out
     sessions: sessionmaker[Session],
 ) -> None:
     url = _metrics_worker(start_worker)
-    job = client.post(
-        JOBS, json={"kind": "diag.fanout", "params": {"items": 5, "fail_items": [2]}}, headers=auth
-    ).json()
+    job = submit(client, "diag.fanout", auth=auth, items=5, fail_items=[2])
     job_reaches(sessions, job["id"], "failed")
     samples = wait_for_value(url, "conveyor_jobs_finished_total", 1, kind="diag.fanout")
     assert value(samples, "conveyor_jobs_finished_total", kind="diag.fanout", status="failed") == 1

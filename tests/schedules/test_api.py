@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.auth.keys import Scope
 from conveyor_core.models import Job, Schedule
-from tests.schedules.helpers import SCHEDULES, body, count
+from tests.factories import count, make_auth
+from tests.factories import schedule_body as body
+from tests.paths import SCHEDULES, job
 
 
 def test_create_answers_the_schedule_with_its_next_run(
@@ -45,13 +46,13 @@ def test_cron_schedule_runs_next_at_its_wall_clock_time(
 
 
 def test_duplicate_name_in_a_tenant_is_a_conflict(
-    client: TestClient, auth: dict[str, str], make_key: Callable[..., str]
+    client: TestClient, auth: dict[str, str], sessions: sessionmaker[Session]
 ) -> None:
     assert client.post(SCHEDULES, json=body(), headers=auth).status_code == 201
     again = client.post(SCHEDULES, json=body(interval_seconds=60), headers=auth)
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "duplicate_name"
-    other = {"Authorization": f"Bearer {make_key(tenant='globex')}"}
+    other = make_auth(sessions, tenant="globex")
     assert client.post(SCHEDULES, json=body(), headers=other).status_code == 201
 
 
@@ -184,7 +185,7 @@ def test_run_now_with_overlap_skip_refuses_while_the_last_job_is_unfinished(
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "previous_job_unfinished"
     assert count(sessions, Job) == 1
-    assert client.post(f"/api/v1/jobs/{first['id']}/cancel", headers=auth).status_code == 200
+    assert client.post(job(first["id"], "cancel"), headers=auth).status_code == 200
     assert client.post(run, headers=auth).status_code == 201
 
 
@@ -201,11 +202,11 @@ def test_delete_removes_the_schedule_and_keeps_its_jobs(
 
 
 def test_another_tenants_schedule_is_not_found(
-    client: TestClient, auth: dict[str, str], make_key: Callable[..., str]
+    client: TestClient, auth: dict[str, str], sessions: sessionmaker[Session]
 ) -> None:
     created = client.post(SCHEDULES, json=body(), headers=auth).json()
     url = f"{SCHEDULES}/{created['id']}"
-    other = {"Authorization": f"Bearer {make_key(tenant='globex')}"}
+    other = make_auth(sessions, tenant="globex")
     assert client.get(SCHEDULES, headers=other).json() == {"items": []}
     for method, path, payload in [
         ("GET", url, None),
@@ -220,10 +221,10 @@ def test_another_tenants_schedule_is_not_found(
 
 
 def test_reading_needs_jobs_read_and_changing_needs_jobs_write(
-    client: TestClient, make_key: Callable[..., str]
+    client: TestClient, sessions: sessionmaker[Session]
 ) -> None:
-    reader = {"Authorization": f"Bearer {make_key(scopes=[Scope.JOBS_READ])}"}
-    writer = {"Authorization": f"Bearer {make_key(scopes=[Scope.JOBS_WRITE])}"}
+    reader = make_auth(sessions, scopes=[Scope.JOBS_READ])
+    writer = make_auth(sessions, scopes=[Scope.JOBS_WRITE])
     assert client.get(SCHEDULES, headers=reader).status_code == 200
     refused = client.post(SCHEDULES, json=body(), headers=reader)
     assert refused.status_code == 403

@@ -14,22 +14,24 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.db.engine import transaction
 from conveyor_core.models import Schedule
+from tests.factories import make_auth, schedule_body
+from tests.paths import SCHEDULES
 from tests.processes import Running
-from tests.schedules.helpers import SCHEDULES, body, jobs_of
+from tests.schedules.fired import jobs_of
 from tests.waiting import job_reaches, until
 
 WAIT_SECONDS = 60
 
 
 @pytest.fixture
-def api(api_server: str, make_key: Callable[..., str]) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {make_key()}"}
+def api(api_server: str, sessions: sessionmaker[Session]) -> Iterator[httpx.Client]:
+    headers = make_auth(sessions)
     with httpx.Client(base_url=api_server, headers=headers, timeout=30) as client:
         yield client
 
 
 def _create(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
-    response = api.post(SCHEDULES, json=body(**overrides))
+    response = api.post(SCHEDULES, json=schedule_body(**overrides))
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created

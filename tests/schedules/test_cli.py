@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
-from tests.integration.cli import conveyor
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.cli import conveyor
+from tests.factories import make_key
 
 
 def test_create_list_pause_resume_run_and_delete(
-    api_server: str, make_key: Callable[..., str]
+    api_server: str, sessions: sessionmaker[Session]
 ) -> None:
-    key = make_key()
+    key = make_key(sessions)
 
     def run(*args: str) -> str:
         done = conveyor("schedules", *args, url=api_server, key=key)
@@ -45,9 +47,9 @@ def test_create_list_pause_resume_run_and_delete(
 
 
 def test_errors_are_one_line_and_exit_non_zero(
-    api_server: str, make_key: Callable[..., str]
+    api_server: str, sessions: sessionmaker[Session]
 ) -> None:
-    key = make_key()
+    key = make_key(sessions)
     both = conveyor(
         "schedules",
         "create",

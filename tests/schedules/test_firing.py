@@ -17,7 +17,8 @@ from conveyor_core.db.engine import transaction
 from conveyor_core.models import Schedule
 from conveyor_core.schedules import firing
 from conveyor_core.settings import Settings
-from tests.schedules.helpers import jobs_of
+from tests.factories import make_schedule
+from tests.schedules.fired import jobs_of
 
 
 @pytest.fixture
@@ -25,14 +26,6 @@ def fire(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Any]:
     app = create_celery_app(settings, "conveyor.tests")
     yield lambda: firing.fire_due(sessions, Publisher(app), settings)
     app.close()
-
-
-def _add(sessions: sessionmaker[Session], tenant: uuid.UUID, **values: Any) -> Schedule:
-    row = {"name": uuid.uuid4().hex[:8], "kind": "diag.effect", "params": {}, **values}
-    with transaction(sessions) as session:
-        schedule = Schedule(tenant_id=tenant, **row)
-        session.add(schedule)
-    return schedule
 
 
 def _row(sessions: sessionmaker[Session], schedule: Schedule) -> Schedule:
@@ -46,10 +39,10 @@ def _now(sessions: sessionmaker[Session]) -> Any:
 
 
 def test_a_stored_timing_beat_cannot_read_pauses_that_schedule_only(
-    fire: Any, sessions: sessionmaker[Session], make_tenant: uuid.UUID
+    fire: Any, sessions: sessionmaker[Session], tenant_id: uuid.UUID
 ) -> None:
-    broken = _add(sessions, make_tenant, cron="0 * * * *", timezone="Nowhere/Land")
-    healthy = _add(sessions, make_tenant, interval_seconds=60)
+    broken = make_schedule(sessions, tenant_id=tenant_id, cron="0 * * * *", timezone="Nowhere/Land")
+    healthy = make_schedule(sessions, tenant_id=tenant_id, interval_seconds=60)
     assert fire() == 1
     assert len(jobs_of(sessions, str(healthy.id))) == 1
     assert _row(sessions, broken).enabled is False
@@ -57,9 +50,9 @@ def test_a_stored_timing_beat_cannot_read_pauses_that_schedule_only(
 
 
 def test_a_cron_schedule_without_a_next_run_starts_at_its_next_time(
-    fire: Any, sessions: sessionmaker[Session], make_tenant: uuid.UUID
+    fire: Any, sessions: sessionmaker[Session], tenant_id: uuid.UUID
 ) -> None:
-    hourly = _add(sessions, make_tenant, cron="0 * * * *")
+    hourly = make_schedule(sessions, tenant_id=tenant_id, cron="0 * * * *")
     assert fire() == 0
     next_run = _row(sessions, hourly).next_run_at
     assert next_run is not None
@@ -68,10 +61,12 @@ def test_a_cron_schedule_without_a_next_run_starts_at_its_next_time(
 
 
 def test_a_tick_fired_twice_creates_one_job(
-    fire: Any, sessions: sessionmaker[Session], make_tenant: uuid.UUID
+    fire: Any, sessions: sessionmaker[Session], tenant_id: uuid.UUID
 ) -> None:
     tick = _now(sessions) - timedelta(seconds=1)
-    every_minute = _add(sessions, make_tenant, interval_seconds=60, next_run_at=tick)
+    every_minute = make_schedule(
+        sessions, tenant_id=tenant_id, interval_seconds=60, next_run_at=tick
+    )
     assert fire() == 1
     with transaction(sessions) as session:  # as a second beat that still saw the old tick
         session.execute(update(Schedule).values(next_run_at=tick))
@@ -80,10 +75,12 @@ def test_a_tick_fired_twice_creates_one_job(
 
 
 def test_an_interval_far_behind_fires_once_and_goes_on_from_now(
-    fire: Any, sessions: sessionmaker[Session], make_tenant: uuid.UUID
+    fire: Any, sessions: sessionmaker[Session], tenant_id: uuid.UUID
 ) -> None:
     yesterday = _now(sessions) - timedelta(days=1)
-    hourly = _add(sessions, make_tenant, interval_seconds=3600, next_run_at=yesterday)
+    hourly = make_schedule(
+        sessions, tenant_id=tenant_id, interval_seconds=3600, next_run_at=yesterday
+    )
     assert fire() == 1
     row = _row(sessions, hourly)
     assert row.next_run_at is not None

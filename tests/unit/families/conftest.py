@@ -3,18 +3,16 @@ test and named by CONVEYOR_SOURCES_FILE, and an in-memory task context (see memo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from conveyor_sources import SOURCES_FILE_ENV
 from tests.unit.families.memory import MemoryContext
+from tests.unit.families.sources import SourcesFile, write_sources
 from tests.unit.families.upstream import Upstream
-
-SourcesFile = Callable[[list[dict[str, Any]]], Path]
 
 
 @pytest.fixture
@@ -29,8 +27,7 @@ def sources_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SourcesFile
     counter = iter(range(1_000_000))
 
     def write(sources: list[dict[str, Any]]) -> Path:
-        path = tmp_path / f"sources-{next(counter)}.yaml"
-        path.write_text(yaml.safe_dump({"sources": sources}))
+        path = write_sources(tmp_path / f"sources-{next(counter)}.yaml", sources)
         monkeypatch.setenv(SOURCES_FILE_ENV, str(path))
         return path
 

@@ -18,8 +18,8 @@ from conveyor import NonRetryable, RetryAfter
 from conveyor_backfill.contracts import FetchParams
 from conveyor_backfill.tasks import Fetch
 from conveyor_sources.upstream import UpstreamUnavailable
-from tests.unit.families.conftest import SourcesFile
 from tests.unit.families.memory import MemoryContext
+from tests.unit.families.sources import SourcesFile
 from tests.unit.families.upstream import Answer, Upstream
 
 PATH = "/units/{unit}/readings?from={start}&to={end}"

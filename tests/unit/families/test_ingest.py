@@ -21,8 +21,8 @@ from conveyor_ingest.ical import calendar_events
 from conveyor_ingest.schedules import default_schedules
 from conveyor_ingest.tasks import AllSources, feed
 from conveyor_sources.upstream import UpstreamUnavailable
-from tests.unit.families.conftest import SourcesFile
 from tests.unit.families.memory import MemoryContext
+from tests.unit.families.sources import SourcesFile
 from tests.unit.families.upstream import Answer, Upstream
 
 WEEKLY = b"""BEGIN:VCALENDAR\r

@@ -18,7 +18,7 @@ from conveyor_sources import (
     public_sources,
 )
 from conveyor_sources.secrets import expand
-from tests.unit.families.conftest import SourcesFile
+from tests.unit.families.sources import SourcesFile
 
 ENERGY = {
     "name": "energy",

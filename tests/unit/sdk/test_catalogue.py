@@ -9,7 +9,7 @@ from conveyor import task
 from conveyor.catalogue import Catalogue, default_catalogue, use_catalogue
 from conveyor.load_errors import DuplicateKind, ReservedKind
 from conveyor.reserved import BUILTIN_PACKAGES, RESERVED_PREFIXES
-from tests.unit.sdk.conftest import Site
+from tests.unit.sdk.sites import Site
 
 ONE_TASK = """
     from typing import Any

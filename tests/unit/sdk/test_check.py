@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from conveyor_core.broker.queue_config import QUEUES_FILE_ENV
-from tests.unit.sdk.conftest import ACME, TASK_MODULES, Site
+from tests.unit.sdk.sites import ACME, TASK_MODULES, Site
 
 IMPORTER = """
 from pydantic import BaseModel

@@ -10,7 +10,7 @@ from conveyor.catalogue import Catalogue
 from conveyor.kinds import FanoutImplementation, TaskImplementation
 from conveyor.load_errors import ContractMismatch, DuplicateImplementation, InvalidTask
 from conveyor.origins import Origin
-from tests.unit.sdk.conftest import Site
+from tests.unit.sdk.sites import Site
 
 CONTRACTS = """
     from pydantic import BaseModel

@@ -19,7 +19,7 @@ from conveyor.load_errors import (
     UnknownQueue,
 )
 from conveyor.origins import Origin
-from tests.unit.sdk.conftest import TASK_MODULES, Site
+from tests.unit.sdk.sites import TASK_MODULES, Site
 
 QUEUES = {"default", "ai", "data", "billing", "tools", "maintenance"}
 ACME_KINDS = {"acme.double", "acme.squares", "acme.report"}

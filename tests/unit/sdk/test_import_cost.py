@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.unit.sdk.conftest import ACME, TASK_MODULES
+from tests.unit.sdk.sites import ACME, TASK_MODULES
 
 HEAVY = ("celery", "kombu", "redis", "sqlalchemy", "psycopg", "conveyor_worker", "conveyor_api")
 
