@@ -28,6 +28,7 @@ def _beat_connections(sessions: sessionmaker[Session]) -> int:
         return int(session.scalar(text(query)) or 0)
 
 
+@pytest.mark.commits  # pg_stat_activity is read once per transaction: each look needs its own
 def test_closing_the_scheduler_releases_its_database_connections(
     beat_settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
