@@ -8,24 +8,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_api.main import create_app
 from conveyor_core.broker.queue_config import QUEUES_FILE_ENV, queue_set
 from conveyor_core.settings import Settings
-
-# backfill_high never retries and stops a task after one second: outcomes the default
-# queue's policy (three retries, five minutes) would not give
-QUEUES_YAML = """\
-queues:
-  backfill_high:
-    max_retries: 0
-    soft_time_limit_seconds: 1
-    time_limit_seconds: 30
-  data_import: {}
-  billing:
-    max_retries: 12
-"""
-CONFIGURED = ("backfill_high", "data_import")
+from tests.inprocess import app_client
+from tests.queues.configured import QUEUES_YAML
 
 
 @pytest.fixture
@@ -45,7 +33,9 @@ def queues_env(queues_file: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def configured_client(queues_file: Path, settings: Settings) -> Iterator[TestClient]:
+def configured_client(
+    queues_file: Path, settings: Settings, sessions: sessionmaker[Session]
+) -> Iterator[TestClient]:
     """The api of a deployment with the configured queues (created after the file is read)."""
-    with TestClient(create_app(settings)) as test_client:
+    with app_client(settings, sessions) as test_client:
         yield test_client

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import redis
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -13,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_core.auth.keys import Scope
 from conveyor_core.broker.queues import QueueSet, redis_keys
 from conveyor_core.models import Job
-from tests.queues.conftest import CONFIGURED
-
-JOBS = "/api/v1/jobs"
+from tests.factories import make_auth
+from tests.paths import JOBS, QUEUES
+from tests.queues.configured import CONFIGURED
 
 
 def _job_count(sessions: sessionmaker[Session]) -> int:
@@ -60,10 +58,10 @@ def test_without_the_file_a_configured_queue_is_unknown(
 
 
 def test_get_queues_lists_every_configured_queue_with_its_policy(
-    configured_client: TestClient, make_key: Callable[..., str]
+    configured_client: TestClient, sessions: sessionmaker[Session]
 ) -> None:
-    admin = {"Authorization": f"Bearer {make_key(scopes=[Scope.ADMIN])}"}
-    response = configured_client.get("/api/v1/queues", headers=admin)
+    admin = make_auth(sessions, scopes=[Scope.ADMIN])
+    response = configured_client.get(QUEUES, headers=admin)
     assert response.status_code == 200
     items = {item["queue"]: item for item in response.json()["items"]}
     assert list(items) == [*QueueSet.defaults().names, *CONFIGURED]

@@ -11,8 +11,8 @@ import pytest
 from conveyor_cli.devstack import commands
 from conveyor_core.broker.queue_config import QUEUES_FILE_ENV
 from conveyor_core.broker.queues import QueueSet
-from tests.integration.cli import one_line_error, stack_env
-from tests.queues.conftest import CONFIGURED
+from tests.cli import one_line_error, stack_env
+from tests.queues.configured import CONFIGURED
 
 REFUSAL_TIMEOUT_SECONDS = 60
 
