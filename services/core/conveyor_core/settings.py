@@ -61,9 +61,8 @@ class Settings(BaseSettings):
     # A running row whose lease expired is presumed dead; heartbeats renew the lease.
     heartbeat_seconds: float = 10.0
     lease_seconds: float = 45.0
-    # The reconciler's period, and how long a queued row may wait for its message before resend.
+    # The reconciler's period.
     reconcile_interval_seconds: float = 5.0
-    republish_after_seconds: float = 300.0
 
     db_pool_size: int = 5
 

@@ -22,6 +22,9 @@ class WorkerEntry:
     queues: list[str]
     concurrency: int
     last_heartbeat: float
+    # delivery tags of the messages it has taken and not yet acknowledged (broker.unacked);
+    # None from a release that did not list them
+    holding: list[str] | None = None
 
 
 def register(client: redis.Redis, entry: WorkerEntry) -> None:
@@ -38,8 +41,10 @@ def registered_workers(client: redis.Redis) -> list[WorkerEntry]:
     return [WorkerEntry(**json.loads(v)) for v in values if v is not None]
 
 
-def heartbeat_entry(hostname: str, pool: str, queues: list[str], concurrency: int) -> WorkerEntry:
-    return WorkerEntry(hostname, pool, sorted(queues), concurrency, time.time())
+def heartbeat_entry(
+    hostname: str, pool: str, queues: list[str], concurrency: int, holding: list[str]
+) -> WorkerEntry:
+    return WorkerEntry(hostname, pool, sorted(queues), concurrency, time.time(), sorted(holding))
 
 
 def active_workers(client: redis.Redis, queues: list[str]) -> dict[str, int]:
