@@ -36,6 +36,8 @@ TEST_ENV = {
     "CONVEYOR_LEASE_SECONDS": "3",
     "CONVEYOR_RECONCILE_INTERVAL_SECONDS": "0.5",
     "CONVEYOR_LOG_FORMAT": "json",
+    # the api that holds the metrics reporter lease serves the cluster gauges at once
+    "CONVEYOR_METRICS_SCRAPE_INTERVAL_SECONDS": "0",
 }
 
 

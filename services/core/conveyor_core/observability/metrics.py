@@ -46,7 +46,6 @@ class Metrics:
     task_retried: Counter
     task_runtime: Histogram
     task_queue_wait: Histogram
-    worker_up: Gauge
     worker_tasks_active: Gauge
     task_outcomes: Counter
     jobs_created: Counter
@@ -91,13 +90,6 @@ def build_metrics(registry: CollectorRegistry) -> Metrics:
             "Seconds from publishing a task message to a worker starting it.",
             TASK_LABELS,
             buckets=WAIT_BUCKETS,
-            registry=registry,
-        ),
-        worker_up=Gauge(
-            "celery_worker_up",
-            "1 while the worker is up and consuming.",
-            ["hostname"],
-            multiprocess_mode="livemax",
             registry=registry,
         ),
         worker_tasks_active=Gauge(

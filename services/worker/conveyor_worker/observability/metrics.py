@@ -124,13 +124,6 @@ def _connect_main(settings: Settings) -> None:
         start_http_server(settings.metrics_port, settings.metrics_host, registry=registry)
         log.info("metrics served", port=settings.metrics_port, multiprocess_dir=str(path))
 
-    def worker_ready(sender: Any = None, **_: Any) -> None:
-        metrics().worker_up.labels(_state.hostname).set(1)
-
-    def worker_shutdown(**_: Any) -> None:
-        if _state.metrics is not None:
-            metrics().worker_up.labels(_state.hostname).set(0)
-
     def received(request: Any = None, **_: Any) -> None:
         metrics().task_received.labels(request.name, _state.hostname, _queue_of(request)).inc()
         # like its start, an item's arrival is DEBUG: a fan-out of thousands logs each item's
@@ -157,8 +150,6 @@ def _connect_main(settings: Settings) -> None:
         log.warning("task rejected", task=name)
 
     signals.worker_init.connect(worker_init, weak=False)
-    signals.worker_ready.connect(worker_ready, weak=False)
-    signals.worker_shutdown.connect(worker_shutdown, weak=False)
     signals.task_received.connect(received, weak=False)
     signals.task_revoked.connect(revoked, weak=False)
     signals.task_rejected.connect(rejected, weak=False)
