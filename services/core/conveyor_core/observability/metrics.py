@@ -24,14 +24,15 @@ API_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
 def hostname_label(nodename: str | None, settings: Settings) -> str:
-    """The ``hostname`` label: the Celery node name, or its pool part alone when generic.
-
-    ``worker-ai@conveyor-worker-ai-7d9f`` becomes ``worker-ai``: one series per pool, not per pod.
+    """The ``hostname`` label: what follows the ``@`` of the Celery node name, as celery-exporter
+    labels it (``worker-ai@conveyor-worker-ai-7d9f`` becomes ``conveyor-worker-ai-7d9f``, the
+    pod), or the pool part alone when generic (``worker-ai``: one series per pool, not per pod).
     """
     name = nodename or socket.gethostname()
+    pool, at, host = name.partition("@")
     if settings.metrics_generic_hostname:
-        return name.split("@", 1)[0] if "@" in name else GENERIC_HOSTNAME
-    return name
+        return pool if at else GENERIC_HOSTNAME
+    return host if at else name
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ def build_metrics(registry: CollectorRegistry) -> Metrics:
         task_retried=_task_counter(registry, "retried"),
         task_runtime=Histogram(
             "celery_task_runtime",
-            "Seconds a task ran, from start to its outcome.",
+            "Seconds a successful task ran, from start to its outcome (as celery-exporter).",
             TASK_LABELS,
             buckets=RUNTIME_BUCKETS,
             registry=registry,

@@ -125,7 +125,9 @@ def _connect_main(settings: Settings) -> None:
         log.info("metrics served", port=settings.metrics_port, multiprocess_dir=str(path))
 
     def received(request: Any = None, **_: Any) -> None:
-        metrics().task_received.labels(request.name, _state.hostname, _queue_of(request)).inc()
+        labels = (request.name, _state.hostname, _queue_of(request))
+        _create_series(metrics(), labels)
+        metrics().task_received.labels(*labels).inc()
         # like its start, an item's arrival is DEBUG: a fan-out of thousands logs each item's
         # outcome, not three lines per item
         item = (getattr(request, "kwargs", None) or {}).get("item_id")
@@ -172,9 +174,8 @@ def _connect_tasks() -> None:
         labels = (task.name, _state.hostname, _queue_of(task.request))
         m.worker_tasks_active.labels(_state.hostname).dec()
         started = getattr(_running, "started", None)
-        if started is not None:
+        if succeeded and started is not None:  # as celery-exporter: successful runs only
             m.task_runtime.labels(*labels).observe(time.monotonic() - started)
-        _count_result(m, labels, getattr(_running, "outcome", None), state, retval)
         if task.name == reconcile_task.NAME and isinstance(retval, dict):
             _count_reconcile(m, retval)
         _running.started = _running.outcome = None
@@ -195,6 +196,7 @@ def _on_outcome(
     outcome: Outcome = Outcome.SUCCEEDED,
     exception: str | None = None,
     job_id: str = "",
+        succeeded = _count_result(m, labels, getattr(_running, "outcome", None), state, retval)
     item_id: str | None = None,
     **_: Any,
 ) -> None:
@@ -222,25 +224,52 @@ def _count_result(
     reported: tuple[Outcome, str | None] | None,
     state: str | None,
     retval: Any,
-) -> None:
+) -> bool:
+    """Count the execution's outcome; whether it counts as a success."""
     if reported is not None:
         outcome, exception = reported
         if outcome in CELERY_SUCCEEDED:
             m.task_succeeded.labels(*labels).inc()
-        elif outcome is Outcome.RETRIED:
+            return True
+        if outcome is Outcome.RETRIED:
             m.task_retried.labels(*labels).inc()
         else:
             m.task_failed.labels(*labels, exception or "unknown").inc()
-        return
+        return False
     if state == "SUCCESS":
         m.task_succeeded.labels(*labels).inc()
-    elif state == "RETRY":
+        return True
+    if state == "RETRY":
         m.task_retried.labels(*labels).inc()
     elif state == "FAILURE":
         m.task_failed.labels(*labels, type(retval).__name__).inc()
+
+
+def _create_series(m: Metrics, labels: tuple[str, str, str]) -> None:
+    """The first message of a (task, queue) in this process creates its series at 0, as
+    celery-exporter does: a success rate has a denominator and a numerator from the start,
+    and ``increase()`` counts the first events (Prometheus's advice for known label sets)."""
+    if labels in _created:
+        return
+    _created.add(labels)
+    for counter in (
+        m.task_received,
+        m.task_started,
+        m.task_succeeded,
+        m.task_retried,
+        m.task_rejected,
+        m.task_revoked,
+    ):
+        counter.labels(*labels)
+    m.task_failed.labels(*labels, "")
+    m.task_runtime.labels(*labels)
+
+
+_created: set[tuple[str, str, str]] = set()  # bounded by tasks x queues
 
 
 def _count_reconcile(m: Metrics, report: dict[str, Any]) -> None:
     m.reconciler_published.inc(int(report.get("published", 0)))
     m.reconciler_requeued.inc(int(report.get("requeued", 0)))
     m.reconciler_dead_lettered.inc(int(report.get("dead_lettered", 0)))
+    return False
