@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.ports import free_port
+from tests import processes
 from tests.observability.scrape import scrape, value, wait_for_value
 from tests.processes import Running
 from tests.waiting import job_reaches
@@ -134,3 +139,25 @@ def test_runtime_is_recorded_for_successful_runs_only(
     assert value(samples, "celery_task_retried_total", name="diag.flaky") == 1
     assert value(samples, "celery_task_runtime_count", name="diag.flaky") == 1
 
+
+def test_a_worker_whose_metrics_port_is_taken_refuses_to_start(
+    process_env: dict[str, str], logs_dir: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **process_env,
+            "CONVEYOR_METRICS_PORT": str(port),
+            "CONVEYOR_METRICS_HOST": "127.0.0.1",
+        }
+        running = processes.start("taken", commands.worker(queues="default"), env, logs_dir)
+        try:
+            code = running.process.wait(timeout=processes.READY_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            running.stop(signal.SIGKILL)
+            output = running.output()[-3000:]
+            raise AssertionError(f"the worker ran on without metrics:\n{output}") from None
+    assert code != 0
+    assert f"cannot serve metrics on 127.0.0.1:{port}" in running.output()
