@@ -21,7 +21,13 @@ from conveyor_core.jobs.signals import jobs_created
 from conveyor_core.models import Job
 from conveyor_core.observability import publish
 from conveyor_core.observability.collectors import BrokerCollector, JobsCollector, OneReporter
-from conveyor_core.observability.metrics import Metrics, build_metrics, hostname_label
+from conveyor_core.observability.metrics import (
+    API_FAMILIES,
+    Metrics,
+    build_metrics,
+    hostname_label,
+    served,
+)
 from conveyor_core.observability.reporter import Reporter
 from conveyor_core.observability.tracing import configure_tracing, connect_celery
 from conveyor_core.settings import get_settings
@@ -33,8 +39,8 @@ UNTRACED_URLS = "healthz,readyz,metrics"
 
 @lru_cache
 def process_metrics() -> tuple[CollectorRegistry, Metrics]:
-    registry = CollectorRegistry()
-    metrics = build_metrics(registry)
+    metrics = build_metrics(CollectorRegistry())
+    registry = served(metrics, API_FAMILIES)
     publish.connect(metrics, hostname_label(None, get_settings()))
     jobs_created.connect(_count_created(metrics), weak=False)
     return registry, metrics

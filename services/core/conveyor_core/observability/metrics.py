@@ -68,6 +68,18 @@ def _task_counter(registry: CollectorRegistry, event: str, extra: tuple[str, ...
     )
 
 
+# what the api updates, and so all it serves (a family nobody updates would read 0 forever)
+API_FAMILIES = ("task_sent", "jobs_created", "api_request_duration")
+
+
+def served(metrics: Metrics, families: tuple[str, ...]) -> CollectorRegistry:
+    """A registry holding only ``families`` of ``metrics``: what this process serves."""
+    registry = CollectorRegistry()
+    for family in families:
+        registry.register(getattr(metrics, family))
+    return registry
+
+
 def build_metrics(registry: CollectorRegistry) -> Metrics:
     """Every metric family Conveyor's own code records, registered in ``registry``."""
     return Metrics(
