@@ -9,10 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.ports import free_port, wait_for_port
 from tests import processes
+from tests.observability.prometheus_tools import binary, query, ready
 from tests.observability.scrape import Sample, scrape, value
 from tests.processes import Running
 from tests.waiting import until
@@ -103,3 +105,76 @@ def test_a_paused_or_killed_worker_reads_0_and_one_shut_down_cleanly_leaves(
     leaving.stop()  # SIGTERM: a clean shutdown (a scale-down) is no outage
     until(lambda: _worker_up(url, "leaving1") is None, 60, "the stopped worker gone")
     assert _worker_up(url, "paused0") == 0, "a worker that died stays down for the alert"
+
+
+def _prometheus(tmp_path: Path, logs_dir: Path, targets: list[str]) -> tuple[Running, str]:
+    """A real Prometheus scraping ``targets`` every second under the chart's default job label
+    (`metrics.jobName: celery`), as the ServiceMonitor and PodMonitor relabel them."""
+    config = {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "scrape_configs": [
+            {"job_name": "celery", "static_configs": [{"targets": targets}]},
+        ],
+    }
+    path = tmp_path / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+    port = free_port()
+    argv = [
+        binary("prometheus"),
+        f"--config.file={path}",
+        f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    running = processes.start("prometheus", argv, {}, logs_dir)
+    url = f"http://127.0.0.1:{port}"
+    until(lambda: ready(url), timeout=60, what="prometheus ready")
+    return running, url
+
+
+def _scalar(url: str, expr: str) -> float | None:
+    result = query(url, expr)["data"]["result"]
+    return float(result[0]["value"][1]) if result else None
+
+
+def test_the_community_queries_read_the_real_figures_through_prometheus(
+    tmp_path: Path,
+    logs_dir: Path,
+    start_replica: Callable[..., Replica],
+    start_worker: Callable[..., Running],
+    beat: Running,
+    make_key: Callable[..., str],
+) -> None:
+    urls = [start_replica(CONVEYOR_METRICS_GENERIC_HOSTNAME="true")[1] for _ in range(2)]
+    worker_port = free_port()
+    worker = start_worker(
+        queues="maintenance", extra_env={"CONVEYOR_METRICS_PORT": str(worker_port)}
+    )
+    headers = {"Authorization": f"Bearer {make_key()}"}
+    for n in range(7):  # the default queue has no consumer: its depth stays 7
+        body = {"kind": "diag.echo", "params": {"message": str(n)}}
+        assert httpx.post(f"{urls[0]}/api/v1/jobs", json=body, headers=headers).status_code == 201
+    targets = [url.removeprefix("http://") for url in urls] + [f"127.0.0.1:{worker_port}"]
+    prometheus, url = _prometheus(tmp_path, logs_dir, targets)
+    try:
+        # the selectors of the celery-exporter mixin's alerts and dashboards match every target
+        until(lambda: _scalar(url, 'count(up{job=~".*celery.*"} == 1)') == 3, 60, "3 targets")
+        assert _scalar(url, 'count(up{job=~"celery|celery-exporter"})') == 3
+        # CeleryHighQueueLength's aggregation: summed over the replicas, the real depth
+        depth = (
+            "sum by (job, queue_name) "
+            '(celery_queue_length{job=~".*celery.*", queue_name="default"})'
+        )
+        until(lambda: _scalar(url, depth) == 7, 60, "the default queue's depth")
+        assert _scalar(url, 'sum(celery_active_worker_count{queue_name="maintenance"})') == 1
+        # a fresh worker has every series of the task it ran, failures at 0
+        zero = 'celery_task_failed_total{name="conveyor.reconcile", exception=""}'
+        until(lambda: _scalar(url, zero) == 0, 60, "the reconciler's failure series at 0")
+        # CeleryWorkerDown's expression: a paused worker reads 0
+        worker.send(signal.SIGSTOP)
+        try:
+            down = 'count(celery_worker_up{job=~".*celery.*"} == 0)'
+            until(lambda: _scalar(url, down) == 1, 90, "the paused worker down")
+        finally:
+            worker.send(signal.SIGCONT)
+    finally:
+        prometheus.stop(signal.SIGTERM)
