@@ -110,7 +110,7 @@ flower: sync ## Flower on the dev broker (FLOWER_BASIC_AUTH=user:pass required; 
 CHAOS_RUNS ?= 1
 
 .PHONY: chaos
-chaos: lint ## The chaos suite: 15 fault scenarios, each ending with a ledger check (CHAOS_RUNS=3 repeats it)
+chaos: lint ## The chaos suite: 17 fault scenarios, each ending with a ledger check (CHAOS_RUNS=3 repeats it)
 	for run in $$(seq 1 $(CHAOS_RUNS)); do \
 	  echo "chaos run $$run of $(CHAOS_RUNS)"; \
 	  $(UV) run --frozen pytest tests/chaos -m chaos $(PYTEST_ARGS) || exit 1; \

@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
+
 from bench import report, scale_data
 from bench.config import QUICK, rounds, seconds, size
 from bench.jobs import client, fanout_seconds
@@ -66,10 +68,12 @@ def _reconciler_ms(env: dict[str, str]) -> float:
     engine = make_engine(settings, "conveyor.bench")
     app = create_celery_app(settings, "conveyor.bench")
     sessions, publisher, passes = make_sessionmaker(engine), Publisher(app), []
+    broker = redis.Redis.from_url(settings.redis_dsn)
     for _ in range(RECONCILER_PASSES):
         started = time.perf_counter()
-        reconcile_once(sessions, publisher, settings)
+        reconcile_once(sessions, publisher, broker)
         passes.append(1000 * (time.perf_counter() - started))
+    broker.close()
     app.close()
     engine.dispose()
     return statistics.median(passes)

@@ -187,10 +187,12 @@ def start_worker(process_env: dict[str, str], logs_dir: Path) -> Iterator[Callab
         name: str = "worker",
         extra_env: dict[str, str] | None = None,
     ) -> Running:
+        # each its own metrics port: a worker refuses to run without one
+        env = {**process_env, "CONVEYOR_METRICS_PORT": str(free_port()), **(extra_env or {})}
         running = processes.start(
             f"{name}-{len(started)}",
             commands.worker(queues=queues, concurrency=concurrency, name=f"{name}{len(started)}"),
-            {**process_env, **(extra_env or {})},
+            env,
             logs_dir,
         )
         started.append(running)

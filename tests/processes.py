@@ -24,8 +24,9 @@ TEST_ENV = {
     "CONVEYOR_HEARTBEAT_SECONDS": "0.5",
     "CONVEYOR_LEASE_SECONDS": "3",
     "CONVEYOR_RECONCILE_INTERVAL_SECONDS": "0.5",
-    "CONVEYOR_REPUBLISH_AFTER_SECONDS": "5",
     "CONVEYOR_LOG_FORMAT": "json",
+    # the api that holds the metrics reporter lease serves the cluster gauges at once
+    "CONVEYOR_METRICS_SCRAPE_INTERVAL_SECONDS": "0",
 }
 
 # Celery's own banner line (not one of Conveyor's events) once a worker consumes

@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.models import Job
+from tests.processes import Running
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT_SECONDS = 60.0
@@ -46,3 +47,18 @@ def job_reaches(
         return job if job.status in statuses else None
 
     return until(probe, timeout, f"job {job_id} to reach {statuses}")
+
+
+def reconciler_passes(worker: Running) -> int:
+    """How many reconciler tasks ``worker`` (one consuming the maintenance queue) took."""
+    return sum(
+        1
+        for event in worker.log_events()
+        if event.get("event") == "task received" and event.get("task") == "conveyor.reconcile"
+    )
+
+
+def after_reconciler_passes(worker: Running, passes: int, timeout: float = 180.0) -> None:
+    """Wait until ``worker`` has taken ``passes`` more reconciler tasks than it had so far."""
+    start = reconciler_passes(worker)
+    until(lambda: reconciler_passes(worker) >= start + passes, timeout, f"{passes} reconciles")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,13 +62,16 @@ def test_only_the_last_outcome_asks_for_finalization_and_it_happens_once(
 
 
 def test_reconciler_finalizes_a_job_whose_finisher_died(
-    sessions: sessionmaker[Session], settings: Settings, tenant_id: uuid.UUID
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    redis_client: redis.Redis,
+    tenant_id: uuid.UUID,
 ) -> None:
     job_id = make_running_fanout(sessions, tenant_id=tenant_id)
     run_every_item(sessions, job_id)  # ...and the process dies before finalizing
     assert job_row(sessions, job_id).status == Status.RUNNING
 
-    reconcile_once(sessions, Publisher(create_celery_app(settings)), settings)
+    reconcile_once(sessions, Publisher(create_celery_app(settings)), redis_client)
     done = job_row(sessions, job_id)
     assert done.status == Status.SUCCEEDED
     assert done.finalized_at is not None

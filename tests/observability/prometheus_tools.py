@@ -6,10 +6,15 @@ install them fails these tests loudly: a skipped check would pass CI with untest
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
 from functools import lru_cache
+from typing import Any
 
 import pytest
 
@@ -48,3 +53,23 @@ def binary(name: str) -> str:
                 pytrace=False,
             )
     return found
+
+
+def ready(url: str) -> bool:
+    """Whether the Prometheus at ``url`` answers its readiness endpoint."""
+    try:
+        with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def query(url: str, expr: str) -> dict[str, Any]:
+    """An instant query's JSON answer (a parse error's 400 answer too)."""
+    encoded = urllib.parse.urlencode({"query": expr})
+    try:
+        with urllib.request.urlopen(f"{url}/api/v1/query?{encoded}", timeout=10) as response:
+            body: dict[str, Any] = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        body = json.loads(error.read())
+    return body

@@ -71,3 +71,13 @@ def test_jobs_created_counts_single_and_batch_creations_but_not_idempotent_repla
     assert client.post(JOBS_BATCH, json={"jobs": [body] * 4}, headers=auth).status_code == 201
     after = value(_samples(client), "conveyor_jobs_created_total", kind="diag.sleep", queue="data")
     assert after - before == 5
+
+
+def test_the_api_serves_only_the_families_it_updates(client: TestClient) -> None:
+    text = client.get("/metrics").text
+    families = {family.name for family in text_string_to_metric_families(text)}
+    # the reconciler runs in a worker, tasks run in workers: the api would read 0 for ever
+    assert not {name for name in families if name.startswith("conveyor_reconciler_")}
+    assert "celery_task_received" not in families
+    assert "conveyor_jobs_finished" not in families
+    assert {"celery_task_sent", "conveyor_jobs_created"} <= families

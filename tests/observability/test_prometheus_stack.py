@@ -10,7 +10,6 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.ports import free_port
 from tests import processes
-from tests.observability.prometheus_tools import binary
+from tests.observability.prometheus_tools import binary, query, ready
 from tests.observability.scrape import scrape, value
 from tests.paths import JOBS, job
 from tests.processes import Running
@@ -72,30 +71,12 @@ def prometheus(tmp_path: Path, logs_dir: Path) -> Iterator[Callable[[int, int], 
         ]
         started.append(processes.start("prometheus", argv, {}, logs_dir))
         url = f"http://127.0.0.1:{port}"
-        until(lambda: _ready(url), timeout=60, what="prometheus ready")
+        until(lambda: ready(url), timeout=60, what="prometheus ready")
         return url
 
     yield start
     for running in started:
         running.stop(signal.SIGTERM)
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
-def _query(url: str, expr: str) -> dict[str, Any]:
-    query = urllib.parse.urlencode({"query": expr})
-    try:
-        with urllib.request.urlopen(f"{url}/api/v1/query?{query}", timeout=10) as response:
-            body: dict[str, Any] = json.loads(response.read())
-    except urllib.error.HTTPError as error:  # 400 carries the parse error
-        body = json.loads(error.read())
-    return body
 
 
 def _expand(expr: str) -> str:
@@ -161,7 +142,7 @@ def test_every_dashboard_panel_and_rule_parses_and_panels_show_data(
         )
         # rates need several samples of the newest series
         until(
-            lambda: _query(url, "count_over_time(celery_task_failed_total[30s]) >= 3")["data"][
+            lambda: query(url, "count_over_time(celery_task_failed_total[30s]) >= 3")["data"][
                 "result"
             ],
             what="prometheus to scrape the failure a few times",
@@ -187,7 +168,7 @@ def _parse_problems(url: str) -> list[str]:
     return [
         f"{where}: {body.get('error')}"
         for where, expr in exprs
-        if (body := _query(url, expr))["status"] != "success"
+        if (body := query(url, expr))["status"] != "success"
     ]
 
 
@@ -196,6 +177,6 @@ def _empty_panels(url: str) -> list[str]:
     for board, title, exprs in _panels():
         if any(metric in expr for expr in exprs for metric in EXTERNAL_METRICS):
             continue
-        if not any(_query(url, _expand(expr))["data"]["result"] for expr in exprs):
+        if not any(query(url, _expand(expr))["data"]["result"] for expr in exprs):
             empty.append(f"{board}: {title!r} shows no data")
     return empty

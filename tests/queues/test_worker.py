@@ -10,12 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_cli.devstack import commands
+from tests.paths import JOBS
 from tests.processes import Running
 from tests.waiting import job_reaches
 
 pytestmark = pytest.mark.integration
-
-JOBS = "/api/v1/jobs"
 
 
 def _post(client: TestClient, auth: dict[str, str], body: Mapping[str, object]) -> str:

@@ -187,3 +187,13 @@ imagePullSecrets:
 - {{ if eq (int .) 0 }}{{ $queue }}{{ else }}{{ printf "%s%s%d" $queue $sep (int .) }}{{ end }}
 {{- end }}
 {{- end }}
+
+{{/* A Prometheus duration of one unit (500ms, 30s, 1m, 1h) in seconds. */}}
+{{- define "conveyor.durationSeconds" -}}
+{{- $d := toString . -}}
+{{- if hasSuffix "ms" $d -}}{{ divf (trimSuffix "ms" $d | atoi) 1000 }}
+{{- else if hasSuffix "s" $d -}}{{ trimSuffix "s" $d }}
+{{- else if hasSuffix "m" $d -}}{{ mul (trimSuffix "m" $d | atoi) 60 }}
+{{- else -}}{{ mul (trimSuffix "h" $d | atoi) 3600 }}
+{{- end -}}
+{{- end }}

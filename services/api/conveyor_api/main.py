@@ -55,7 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _bootstrap(res)
         app.state.resources = res
         app.state.artifact_store = ArtifactStore.from_settings(settings)
+        app.state.reporter = observability.start_reporter(res)
         yield
+        if app.state.reporter is not None:
+            app.state.reporter.stop()
         res.close()
 
     app = FastAPI(

@@ -20,8 +20,15 @@ from conveyor_api.resources import ApiResources
 from conveyor_core.jobs.signals import jobs_created
 from conveyor_core.models import Job
 from conveyor_core.observability import publish
-from conveyor_core.observability.collectors import BrokerCollector, JobsCollector
-from conveyor_core.observability.metrics import Metrics, build_metrics, hostname_label
+from conveyor_core.observability.collectors import BrokerCollector, JobsCollector, OneReporter
+from conveyor_core.observability.metrics import (
+    API_FAMILIES,
+    Metrics,
+    build_metrics,
+    hostname_label,
+    served,
+)
+from conveyor_core.observability.reporter import Reporter
 from conveyor_core.observability.tracing import configure_tracing, connect_celery
 from conveyor_core.settings import get_settings
 
@@ -32,8 +39,8 @@ UNTRACED_URLS = "healthz,readyz,metrics"
 
 @lru_cache
 def process_metrics() -> tuple[CollectorRegistry, Metrics]:
-    registry = CollectorRegistry()
-    metrics = build_metrics(registry)
+    metrics = build_metrics(CollectorRegistry())
+    registry = served(metrics, API_FAMILIES)
     publish.connect(metrics, hostname_label(None, get_settings()))
     jobs_created.connect(_count_created(metrics), weak=False)
     return registry, metrics
@@ -74,14 +81,26 @@ class RequestMetrics:
             )
 
 
+def start_reporter(res: ApiResources) -> Reporter | None:
+    """The lease that makes one replica the reporter of the cluster-wide gauges; the lifespan
+    stops it (giving the lease up) when the api stops."""
+    if not res.settings.metrics_enabled:
+        return None
+    reporter = Reporter(res.redis, res.settings.metrics_scrape_interval_seconds)
+    reporter.start()
+    return reporter
+
+
 def _scrape_registry(app: FastAPI) -> CollectorRegistry:
     registry: CollectorRegistry | None = getattr(app.state, "scrape_registry", None)
     if registry is None:
         res: ApiResources = app.state.resources
-        cache = get_settings().metrics_cache_seconds
+        settings = res.settings
+        cache = settings.metrics_cache_seconds
         registry = CollectorRegistry()
-        registry.register(BrokerCollector(res.redis, cache))
-        registry.register(JobsCollector(res.sessions, cache))
+        broker = BrokerCollector(res.redis, cache, lambda name: hostname_label(name, settings))
+        jobs = JobsCollector(res.sessions, cache)
+        registry.register(OneReporter([broker, jobs], app.state.reporter))
         app.state.scrape_registry = registry
     return registry
 

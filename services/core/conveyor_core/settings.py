@@ -61,9 +61,8 @@ class Settings(BaseSettings):
     # A running row whose lease expired is presumed dead; heartbeats renew the lease.
     heartbeat_seconds: float = 10.0
     lease_seconds: float = 45.0
-    # The reconciler's period, and how long a queued row may wait for its message before resend.
+    # The reconciler's period.
     reconcile_interval_seconds: float = 5.0
-    republish_after_seconds: float = 300.0
 
     db_pool_size: int = 5
 
@@ -76,6 +75,9 @@ class Settings(BaseSettings):
     metrics_generic_hostname: bool = False
     # Scrapes within this window reuse the last database and broker figures.
     metrics_cache_seconds: float = 5.0
+    # Prometheus's scrape interval of the api: a new metrics reporter waits this long before it
+    # serves the cluster-wide gauges, so two replicas never serve them at once.
+    metrics_scrape_interval_seconds: float = 30.0
     tracing_enabled: bool = True
     # Celery's task events (received, started, succeeded... on Redis pub/sub) feed Flower and
     # ``celery events``; Conveyor's own metrics do not need them. Each costs the worker's main

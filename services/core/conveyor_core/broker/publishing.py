@@ -34,6 +34,10 @@ class Publisher:
     def __init__(self, app: Celery) -> None:
         self._app = app
 
+    @property
+    def app(self) -> Celery:
+        return self._app
+
     def publish(self, delivery: Delivery) -> None:
         self.publish_many([delivery])
 

@@ -24,14 +24,15 @@ API_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
 def hostname_label(nodename: str | None, settings: Settings) -> str:
-    """The ``hostname`` label: the Celery node name, or its pool part alone when generic.
-
-    ``worker-ai@conveyor-worker-ai-7d9f`` becomes ``worker-ai``: one series per pool, not per pod.
+    """The ``hostname`` label: what follows the ``@`` of the Celery node name, as celery-exporter
+    labels it (``worker-ai@conveyor-worker-ai-7d9f`` becomes ``conveyor-worker-ai-7d9f``, the
+    pod), or the pool part alone when generic (``worker-ai``: one series per pool, not per pod).
     """
     name = nodename or socket.gethostname()
+    pool, at, host = name.partition("@")
     if settings.metrics_generic_hostname:
-        return name.split("@", 1)[0] if "@" in name else GENERIC_HOSTNAME
-    return name
+        return pool if at else GENERIC_HOSTNAME
+    return host if at else name
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,6 @@ class Metrics:
     task_retried: Counter
     task_runtime: Histogram
     task_queue_wait: Histogram
-    worker_up: Gauge
     worker_tasks_active: Gauge
     task_outcomes: Counter
     jobs_created: Counter
@@ -68,6 +68,18 @@ def _task_counter(registry: CollectorRegistry, event: str, extra: tuple[str, ...
     )
 
 
+# what the api updates, and so all it serves (a family nobody updates would read 0 forever)
+API_FAMILIES = ("task_sent", "jobs_created", "api_request_duration")
+
+
+def served(metrics: Metrics, families: tuple[str, ...]) -> CollectorRegistry:
+    """A registry holding only ``families`` of ``metrics``: what this process serves."""
+    registry = CollectorRegistry()
+    for family in families:
+        registry.register(getattr(metrics, family))
+    return registry
+
+
 def build_metrics(registry: CollectorRegistry) -> Metrics:
     """Every metric family Conveyor's own code records, registered in ``registry``."""
     return Metrics(
@@ -81,7 +93,7 @@ def build_metrics(registry: CollectorRegistry) -> Metrics:
         task_retried=_task_counter(registry, "retried"),
         task_runtime=Histogram(
             "celery_task_runtime",
-            "Seconds a task ran, from start to its outcome.",
+            "Seconds a successful task ran, from start to its outcome (as celery-exporter).",
             TASK_LABELS,
             buckets=RUNTIME_BUCKETS,
             registry=registry,
@@ -91,13 +103,6 @@ def build_metrics(registry: CollectorRegistry) -> Metrics:
             "Seconds from publishing a task message to a worker starting it.",
             TASK_LABELS,
             buckets=WAIT_BUCKETS,
-            registry=registry,
-        ),
-        worker_up=Gauge(
-            "celery_worker_up",
-            "1 while the worker is up and consuming.",
-            ["hostname"],
-            multiprocess_mode="livemax",
             registry=registry,
         ),
         worker_tasks_active=Gauge(

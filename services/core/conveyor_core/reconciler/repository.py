@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Case, case, func, or_, select, update
@@ -24,12 +24,15 @@ RELEASED_TO = (Status.QUEUED, Status.DEAD_LETTERED)
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     publish_grace_seconds: float
-    republish_after_seconds: float
     batch_size: int
+    # the start of the broker's epoch (conveyor_core.broker.epoch): a message published before
+    # it went with the data Redis lost
+    epoch: datetime
 
 
 def unpublished_jobs(session: Session, thresholds: Thresholds) -> list[Delivery]:
-    """Queued, due jobs whose message was never sent, or was sent long ago and never claimed.
+    """Queued, due jobs whose message was never sent, or was sent into data the broker has
+    lost since (before its epoch began). A row whose message waits in a long queue is not one.
 
     Rows are locked (SKIP LOCKED) until the caller commits, so two reconcilers never
     resend the same row at once.
@@ -42,7 +45,7 @@ def unpublished_jobs(session: Session, thresholds: Thresholds) -> list[Delivery]
             Job.due_at <= now - timedelta(seconds=thresholds.publish_grace_seconds),
             or_(
                 Job.published_at.is_(None),
-                Job.published_at < now - timedelta(seconds=thresholds.republish_after_seconds),
+                Job.published_at < thresholds.epoch,
             ),
         )
         .order_by(Job.due_at)
@@ -53,6 +56,13 @@ def unpublished_jobs(session: Session, thresholds: Thresholds) -> list[Delivery]
         Delivery(kind=r.kind, queue=r.queue, priority=r.priority, job_id=r.id)
         for r in session.execute(statement)
     ]
+
+
+def database_now(session: Session) -> datetime:
+    """PostgreSQL's clock: the one ``published_at`` is written with."""
+    now = session.scalar(select(func.now()))
+    assert isinstance(now, datetime)
+    return now
 
 
 def _max_deliveries_by_queue() -> Case[int]:
@@ -100,7 +110,7 @@ def unpublished_items(session: Session, thresholds: Thresholds) -> list[Delivery
             JobItem.due_at <= now - timedelta(seconds=thresholds.publish_grace_seconds),
             or_(
                 JobItem.published_at.is_(None),
-                JobItem.published_at < now - timedelta(seconds=thresholds.republish_after_seconds),
+                JobItem.published_at < thresholds.epoch,
             ),
         )
         .order_by(JobItem.due_at)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 
 import redis
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_core.broker import unacked, workers
+from conveyor_core.broker.epoch import broker_epoch
 from conveyor_core.broker.publishing import Delivery, Publisher
 from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.db.engine import transaction
@@ -19,7 +23,6 @@ from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job
 from conveyor_core.reconciler import repository
 from conveyor_core.reconciler.repository import Thresholds
-from conveyor_core.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -32,14 +35,23 @@ class Report:
     published: int
     requeued: int
     dead_lettered: int
+    restored: int = 0  # abandoned unacknowledged messages put back in their queue
 
 
-def thresholds(settings: Settings) -> Thresholds:
+def thresholds(epoch: datetime) -> Thresholds:
     return Thresholds(
-        publish_grace_seconds=PUBLISH_GRACE_SECONDS,
-        republish_after_seconds=settings.republish_after_seconds,
-        batch_size=BATCH_SIZE,
+        publish_grace_seconds=PUBLISH_GRACE_SECONDS, batch_size=BATCH_SIZE, epoch=epoch
     )
+
+
+def restore_abandoned(publisher: Publisher, broker: redis.Redis) -> int:
+    """Messages a dead worker had taken go back to their queue as they are (no copy)."""
+    held = unacked.held_tags(workers.registered_workers(broker))
+    if held is None:
+        return 0
+    tags = unacked.abandoned(broker, held, time.time())
+    unacked.restore(publisher.app, tags)
+    return len(tags)
 
 
 def release_expired_items(session: Session, limit: int) -> tuple[int, int, list[Job]]:
@@ -91,19 +103,21 @@ def _publish_pending(
 
 
 def reconcile_once(
-    sessions: sessionmaker[Session],
-    publisher: Publisher,
-    settings: Settings,
-    announcer: redis.Redis | None = None,
+    sessions: sessionmaker[Session], publisher: Publisher, broker: redis.Redis
 ) -> Report:
+    """One pass. A queued row is published again only on evidence that its message is gone:
+    it was never sent, or it was sent before the broker's current epoch began (Redis lost its
+    data); a message a dead worker had taken is put back as it is. A row whose message waits in
+    a long queue, however long, keeps its one message."""
     with transaction(sessions) as session:
         requeued, dead = repository.release_expired_leases(session)
         items_requeued, items_dead, finalized = release_expired_items(session, BATCH_SIZE)
         finalized += progress.finalize_stranded(session, BATCH_SIZE)
+        now = repository.database_now(session)
     for job in finalized:
-        if announcer is not None:
-            events.announce(announcer, job)
-    limits = thresholds(settings)
+        events.announce(broker, job)
+    limits = thresholds(broker_epoch(broker, now))
+    restored = restore_abandoned(publisher, broker)
     published = _publish_pending(
         sessions, publisher, lambda s: repository.unpublished_jobs(s, limits)
     )
@@ -114,7 +128,8 @@ def reconcile_once(
         published=published,
         requeued=len(requeued) + items_requeued,
         dead_lettered=len(dead) + items_dead,
+        restored=restored,
     )
-    if published or report.requeued or report.dead_lettered:
+    if published or report.requeued or report.dead_lettered or restored:
         log.info("reconciled", **asdict(report))
     return report

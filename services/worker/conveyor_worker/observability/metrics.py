@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -31,6 +32,7 @@ from conveyor_worker.observability.outcomes import Outcome, job_finished, task_o
 log = structlog.get_logger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+METRICS_UNAVAILABLE_EXIT = 78  # EX_CONFIG: the process was configured with a port it cannot have
 CELERY_SUCCEEDED = {
     Outcome.SUCCEEDED,
     Outcome.IGNORED,
@@ -97,6 +99,28 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def serve(settings: Settings, registry: CollectorRegistry) -> None:
+    """Serve ``registry`` on the metrics port, or stop the worker: a worker whose metrics nobody
+    can scrape must not run on as if nothing were wrong (SystemExit passes through the signal
+    that calls this, unlike an ordinary exception, which Celery would log and forget)."""
+    try:
+        start_http_server(settings.metrics_port, settings.metrics_host, registry=registry)
+    except OSError as error:
+        log.error(
+            "metrics port unavailable",
+            port=settings.metrics_port,
+            host=settings.metrics_host,
+            error=repr(error),
+        )
+        print(
+            f"conveyor worker: cannot serve metrics on {settings.metrics_host}:"
+            f"{settings.metrics_port} ({error.strerror or error}); set CONVEYOR_METRICS_PORT to a "
+            "free port, or CONVEYOR_METRICS_ENABLED=false",
+            file=sys.stderr,
+        )
+        raise SystemExit(METRICS_UNAVAILABLE_EXIT) from error
+
+
 def metrics() -> Metrics:
     assert _state.metrics is not None, "worker metrics are set up at worker_init"
     return _state.metrics
@@ -121,18 +145,13 @@ def _connect_main(settings: Settings) -> None:
         publish_metrics.connect(_state.metrics, _state.hostname)
         registry = CollectorRegistry()
         registry.register(LiveProcessesCollector(path))
-        start_http_server(settings.metrics_port, settings.metrics_host, registry=registry)
+        serve(settings, registry)
         log.info("metrics served", port=settings.metrics_port, multiprocess_dir=str(path))
 
-    def worker_ready(sender: Any = None, **_: Any) -> None:
-        metrics().worker_up.labels(_state.hostname).set(1)
-
-    def worker_shutdown(**_: Any) -> None:
-        if _state.metrics is not None:
-            metrics().worker_up.labels(_state.hostname).set(0)
-
     def received(request: Any = None, **_: Any) -> None:
-        metrics().task_received.labels(request.name, _state.hostname, _queue_of(request)).inc()
+        labels = (request.name, _state.hostname, _queue_of(request))
+        _create_series(metrics(), labels)
+        metrics().task_received.labels(*labels).inc()
         # like its start, an item's arrival is DEBUG: a fan-out of thousands logs each item's
         # outcome, not three lines per item
         item = (getattr(request, "kwargs", None) or {}).get("item_id")
@@ -157,8 +176,6 @@ def _connect_main(settings: Settings) -> None:
         log.warning("task rejected", task=name)
 
     signals.worker_init.connect(worker_init, weak=False)
-    signals.worker_ready.connect(worker_ready, weak=False)
-    signals.worker_shutdown.connect(worker_shutdown, weak=False)
     signals.task_received.connect(received, weak=False)
     signals.task_revoked.connect(revoked, weak=False)
     signals.task_rejected.connect(rejected, weak=False)
@@ -180,10 +197,10 @@ def _connect_tasks() -> None:
         m = metrics()
         labels = (task.name, _state.hostname, _queue_of(task.request))
         m.worker_tasks_active.labels(_state.hostname).dec()
+        succeeded = _count_result(m, labels, getattr(_running, "outcome", None), state, retval)
         started = getattr(_running, "started", None)
-        if started is not None:
+        if succeeded and started is not None:  # as celery-exporter: successful runs only
             m.task_runtime.labels(*labels).observe(time.monotonic() - started)
-        _count_result(m, labels, getattr(_running, "outcome", None), state, retval)
         if task.name == reconcile_task.NAME and isinstance(retval, dict):
             _count_reconcile(m, retval)
         _running.started = _running.outcome = None
@@ -225,28 +242,55 @@ def _on_job_finished(
     m.job_duration.labels(kind, queue, status).observe(duration_seconds)
 
 
+def _create_series(m: Metrics, labels: tuple[str, str, str]) -> None:
+    """The first message of a (task, queue) in this process creates its series at 0, as
+    celery-exporter does: a success rate has a denominator and a numerator from the start,
+    and ``increase()`` counts the first events (Prometheus's advice for known label sets)."""
+    if labels in _created:
+        return
+    _created.add(labels)
+    for counter in (
+        m.task_received,
+        m.task_started,
+        m.task_succeeded,
+        m.task_retried,
+        m.task_rejected,
+        m.task_revoked,
+    ):
+        counter.labels(*labels)
+    m.task_failed.labels(*labels, "")
+    m.task_runtime.labels(*labels)
+
+
+_created: set[tuple[str, str, str]] = set()  # bounded by tasks x queues
+
+
 def _count_result(
     m: Metrics,
     labels: tuple[str, str, str],
     reported: tuple[Outcome, str | None] | None,
     state: str | None,
     retval: Any,
-) -> None:
+) -> bool:
+    """Count the execution's outcome; whether it counts as a success."""
     if reported is not None:
         outcome, exception = reported
         if outcome in CELERY_SUCCEEDED:
             m.task_succeeded.labels(*labels).inc()
-        elif outcome is Outcome.RETRIED:
+            return True
+        if outcome is Outcome.RETRIED:
             m.task_retried.labels(*labels).inc()
         else:
             m.task_failed.labels(*labels, exception or "unknown").inc()
-        return
+        return False
     if state == "SUCCESS":
         m.task_succeeded.labels(*labels).inc()
-    elif state == "RETRY":
+        return True
+    if state == "RETRY":
         m.task_retried.labels(*labels).inc()
     elif state == "FAILURE":
         m.task_failed.labels(*labels, type(retval).__name__).inc()
+    return False
 
 
 def _count_reconcile(m: Metrics, report: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import redis
 import structlog
 from celery import bootsteps
+from celery.worker import state
 
 from conveyor_core.broker import workers
 from conveyor_core.settings import Settings, get_settings
@@ -83,11 +84,23 @@ class ProbeFiles(bootsteps.StartStopStep):  # type: ignore[misc]
             self.settings.worker_pool,
             queues,
             getattr(consumer.controller, "concurrency", 0) or 0,
+            _holding(),
         )
         try:
             workers.register(self.registry, entry)
         except redis.RedisError as error:  # the listing is informative; never stop consuming
             log.warning("worker registry not refreshed", error=repr(error))
+
+
+def _holding() -> list[str]:
+    """Delivery tags of the messages this worker has taken and not acknowledged: reserved or
+    running (the reconciler leaves them alone; see conveyor_core.broker.unacked)."""
+    tags = []
+    for request in list(state.reserved_requests):
+        tag = getattr(getattr(request, "message", None), "delivery_tag", None)
+        if tag is not None:
+            tags.append(str(tag))
+    return tags
 
 
 def check(kind: str, settings: Settings) -> bool:

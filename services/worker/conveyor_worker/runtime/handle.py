@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from celery.exceptions import Reject
 from sqlalchemy.exc import DBAPIError
 
 from conveyor_core.contracts import TaskContract
@@ -28,6 +29,10 @@ from conveyor_worker.runtime.leases import keeper
 from conveyor_worker.runtime.run import TaskRun
 
 log = structlog.stdlib.get_logger(__name__)
+
+# A claim that cannot reach the database hands its message back after this pause, rather than
+# acknowledging it (the row would then wait for a message that is gone) or spinning on it.
+CLAIM_UNAVAILABLE_PAUSE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +79,18 @@ def handle(
 
 def _claim(res: Resources, target: Target, task_id: str) -> Claimed | None:
     """Claim the row, once more on a fresh connection if the pooled one had died (the
-    database restarted): nothing ran yet, so trying again is safe."""
+    database restarted): nothing ran yet, so trying again is safe. A database that does not
+    answer sends the message back to its queue: the row keeps its one message."""
     for attempt in (1, 2):
         try:
             with res.statements.connect() as connection:
                 return runs.claim(connection, target, task_id, res.settings.lease_seconds)
         except DBAPIError as error:
-            if not error.connection_invalidated or attempt == 2:
-                raise
+            if error.connection_invalidated and attempt == 1:
+                continue
+            log.warning("claim failed, message requeued", task_id=task_id, error=repr(error))
+            time.sleep(CLAIM_UNAVAILABLE_PAUSE_SECONDS)
+            raise Reject(repr(error), requeue=True) from error
     return None
 
 

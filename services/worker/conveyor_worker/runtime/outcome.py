@@ -7,6 +7,8 @@ import time
 import traceback
 from typing import Any
 
+from celery.exceptions import Retry
+
 from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import runs
@@ -42,12 +44,21 @@ def succeed(run: TaskRun, result: dict[str, Any], started: float) -> None:
 
 
 def fail(run: TaskRun, attempt: int, exc: Exception, started: float) -> None:
-    """Retry or fail after ``exc``; called while it is being handled (for its traceback)."""
-    outcome = _record_failure(run, attempt, exc)
+    """Retry or fail after ``exc``; called while it is being handled (for its traceback).
+
+    Once the row holds the outcome, Celery is told it too, so its task events (Flower,
+    ``celery events``) show a failure with the exception, or a retry, not a success: ``exc``
+    is raised again, or a ``Retry`` carrying it (no message is sent: the row's ``due_at``
+    schedules the retry). Either way the message is acknowledged."""
+    outcome, delay = _record_failure(run, attempt, exc)
     run.report(outcome, time.monotonic() - started, type(exc).__name__)
+    if outcome is Outcome.FAILED:
+        raise exc
+    if outcome is Outcome.RETRIED:
+        raise Retry(str(exc), exc=exc, when=round(delay, 3))
 
 
-def _record_failure(run: TaskRun, attempt: int, exc: Exception) -> Outcome:
+def _record_failure(run: TaskRun, attempt: int, exc: Exception) -> tuple[Outcome, float]:
     retries_left = attempt <= queue_set().policy(run.queue).retry.max_retries
     error = error_of(exc)
     trace = traceback.format_exc(limit=TRACEBACK_LIMIT)
@@ -65,11 +76,11 @@ def _record_failure(run: TaskRun, attempt: int, exc: Exception) -> Outcome:
     settle(run, recorded)
     if recorded is None:
         run.log.warning("outcome dropped: row no longer ours", error=error)
-        return Outcome.DROPPED
+        return Outcome.DROPPED, delay
     if outcome is Outcome.RETRIED:
         run.log.warning(
             "task failed, retry scheduled", error=error, retry_in=round(delay, 3), traceback=trace
         )
     else:
         run.log.error("task failed", error=error, traceback=trace)
-    return outcome
+    return outcome, delay

@@ -7,4 +7,4 @@ from conveyor_worker.resources import Resources
 
 
 def reconcile(res: Resources) -> Report:
-    return reconcile_once(res.sessions, res.publisher, res.settings, res.redis)
+    return reconcile_once(res.sessions, res.publisher, res.redis)
