@@ -80,7 +80,9 @@ def catalogue() -> Iterator[Catalogue]:
 
 @pytest.fixture
 def site(tmp_path: Path, catalogue: Catalogue) -> Iterator[Site]:
-    """A fresh import world: whatever a test imports from here is forgotten after it."""
+    """A fresh import world: whatever a test imports from here is forgotten after it (but for
+    the families' tables, which the shared metadata holds once per process)."""
+    importlib.import_module("conveyor_diag.ledger")
     modules, path = set(sys.modules), list(sys.path)
     sys.path.insert(0, str(tmp_path))
     yield Site(tmp_path)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from conveyor.catalogue import Catalogue
 from conveyor_core.reconciler.service import Report, reconcile_once
 from conveyor_worker.resources import Resources
 
 
-def reconcile(res: Resources) -> Report:
+def reconcile(res: Resources, catalogue: Catalogue) -> Report:
     return reconcile_once(res.sessions, res.publisher, res.settings, res.redis)
