@@ -5,21 +5,21 @@ connects the signals. A task package that cannot be served stops the worker here
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from celery import Celery, Task
 
-from conveyor.catalogue import Catalogue
 from conveyor.deployment import load_kinds_or_exit
 from conveyor.kinds import Kind
 from conveyor_core.broker.app import create_celery_app
 from conveyor_core.broker.queues import Queue, policy_for
+from conveyor_core.jobs import kinds
 from conveyor_core.reconciler import task as reconcile_task
 from conveyor_core.settings import Settings, get_settings
 from conveyor_worker import resources, signals, tasks, unknown
 from conveyor_worker.observability.probes import ProbeFiles
+from conveyor_worker.runtime import finalize
 from conveyor_worker.runtime.handle import Message, handle
 
 
@@ -43,21 +43,19 @@ def _bind(app: Celery, kind: Kind) -> None:
     )(execute)
 
 
-def _reconciler(catalogue: Catalogue) -> Callable[[], dict[str, Any]]:
-    def reconcile() -> dict[str, Any]:
-        return asdict(tasks.maintenance.reconcile(resources.current(), catalogue))
-
-    return reconcile
+def _reconcile() -> dict[str, Any]:
+    return asdict(tasks.maintenance.reconcile(resources.current()))
 
 
 def create_app(settings: Settings) -> Celery:
     catalogue = load_kinds_or_exit(settings, "worker", "worker")
+    kinds.install(catalogue, finalize.finishers(catalogue))
     app = create_celery_app(settings, "conveyor.worker")
     resources.install(settings, app)
     for kind in catalogue:
         _bind(app, kind)
     app.task(name=reconcile_task.NAME, queue=str(reconcile_task.QUEUE), ignore_result=True)(
-        _reconciler(catalogue)
+        _reconcile
     )
     signals.connect(settings)
     unknown.connect()

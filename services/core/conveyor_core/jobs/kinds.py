@@ -9,9 +9,14 @@ catalogue is installed the process knows no kind.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from conveyor_core.models import Job
 
 
 class KindContract(Protocol):
@@ -55,13 +60,30 @@ class _NoKinds:
         return ()
 
 
+class Finisher(Protocol):
+    """A fan-out kind's own last step: called inside the finalization's transaction with the
+    closed job and its statistics; what it returns joins the job's result."""
+
+    def __call__(
+        self, session: Session, job: Job, statistics: dict[str, Any]
+    ) -> dict[str, Any] | None: ...
+
+
 _installed: KindCatalogue = _NoKinds()
+_finishers: dict[str, Finisher] = {}
 
 
-def install(catalogue: KindCatalogue) -> None:
-    """Make ``catalogue`` the kinds this process accepts jobs for."""
+def install(catalogue: KindCatalogue, finishers: dict[str, Finisher] | None = None) -> None:
+    """Make ``catalogue`` the kinds this process accepts jobs for, and ``finishers`` (a
+    worker's: the fan-outs with a ``finalize``) what finalizes their jobs here."""
     global _installed
     _installed = catalogue
+    _finishers.clear()
+    _finishers.update(finishers or {})
+
+
+def finisher_for(kind: str) -> Finisher | None:
+    return _finishers.get(kind)
 
 
 def get_kind(name: str) -> KindContract:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from conveyor.catalogue import Catalogue
 from conveyor_core.reconciler.service import Report, reconcile_once
 from conveyor_worker.resources import Resources
 
 
-def reconcile(res: Resources, catalogue: Catalogue) -> Report:
+def reconcile(res: Resources) -> Report:
     return reconcile_once(res.sessions, res.publisher, res.settings, res.redis)
