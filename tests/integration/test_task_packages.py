@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_cli.devstack import commands
 from conveyor_cli.devstack.ports import free_port
+from conveyor_core.models import Job
 from tests import processes
 from tests.processes import Running
 from tests.waiting import job_reaches, job_row, until
@@ -295,12 +296,12 @@ def test_retry_after_waits_at_least_its_seconds_and_non_retryable_fails_at_once(
     assert finished(sessions, refused) == "failed"
     assert api.job(refused["id"])["attempts"] == 1
     assert api.job(refused["id"])["error"] == {"type": "NonRetryable", "message": "bad input"}
-    row = until(
-        lambda: (
-            (r := job_row(sessions, delayed["id"])).attempts == 1 and r.status == "queued" and r
-        ),
-        what="the retry to be scheduled",
-    )
+
+    def retry_scheduled() -> Job | None:
+        row = job_row(sessions, delayed["id"])
+        return row if row.attempts == 1 and row.status == "queued" else None
+
+    row = until(retry_scheduled, what="the retry to be scheduled")
     assert row.error is not None
     assert row.error["type"] == "RetryAfter"
     assert row.due_at > datetime.now(UTC) + wait - timedelta(minutes=5)
