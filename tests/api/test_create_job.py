@@ -37,7 +37,15 @@ def test_accepted_job_is_stored_then_published(
     assert body["status"] == "queued"
     assert body["queue"] == "default"
     assert body["priority"] == 5
-    assert body["progress"] == {"total": 0, "queued": 0, "running": 0, "succeeded": 0, "failed": 0}
+    assert body["progress"] == {
+        "total": 0,
+        "queued": 0,
+        "running": 0,
+        "succeeded": 0,
+        "failed": 0,
+        "percent": 0.0,
+        "message": None,
+    }
     assert job_count(sessions) == 1
     assert queued_messages(redis_client, "default") == 1
     with sessions() as session:

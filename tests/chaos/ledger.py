@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.diag import ledger as effects
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job, JobItem
+from conveyor_diag import ledger as effects
 
 EFFECT_KINDS = {"diag.effect", "diag.effect_fanout"}
 TERMINAL = {Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.DEAD_LETTERED}

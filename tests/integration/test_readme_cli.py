@@ -40,8 +40,11 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     """`conveyor dev` run from a folder of its own, as a checkout would run it."""
     workdir = tmp_path_factory.mktemp("checkout")
     (workdir / ".venv").symlink_to(ROOT / ".venv")
+    (workdir / "examples").symlink_to(ROOT / "examples")
     env = stack_env(workdir / ".conveyor")
     env.pop("CONVEYOR_DEV_DIR")  # the default, .conveyor/ under the working folder
+    # a team's task module, as docs/tasks.md runs it: a relative path, every process loads it
+    env |= {"CONVEYOR_TASK_MODULES": "team_tasks", "PYTHONPATH": "examples/task-modules"}
     log = workdir / "dev.log"
     with log.open("wb") as out:
         popen = subprocess.Popen(
@@ -131,3 +134,21 @@ def test_a_second_stack_from_the_same_folder_is_refused(dev_stack: DevStack) -> 
     again = run_line(dev_stack, [], ".venv/bin/conveyor dev")
     assert again.returncode == 1
     assert f"a dev stack (pid {stack.pid}) already runs" in again.stderr
+
+
+def test_the_stack_runs_the_task_modules_named_in_its_environment(dev_stack: DevStack) -> None:
+    login = "export CONVEYOR_API_KEY=$(cat .conveyor/admin-key)"
+    submitted = run_line(dev_stack, [login], ".venv/bin/conveyor submit team.greet -p name=Ada")
+    assert submitted.returncode == 0, submitted.stderr
+    job_id = json.loads(submitted.stdout)["id"]
+    watched = run_line(dev_stack, [login], f".venv/bin/conveyor watch {job_id}")
+    assert watched.returncode == 0, watched.stderr
+    key = (dev_stack.workdir / ".conveyor" / "admin-key").read_text().strip()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{dev_stack.env['CONVEYOR_API_PORT']}/api/v1/jobs/{job_id}",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        job = json.loads(answer.read())
+    assert job["status"] == "succeeded"
+    assert job["result"] == {"greeting": "Hello, Ada!"}

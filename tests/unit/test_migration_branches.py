@@ -28,7 +28,7 @@ def test_an_installed_family_branch_is_known_and_migrated(
     monkeypatch.syspath_prepend(str(tmp_path))
     labels = {b.label: b.version_location for b in installed_branches()}
     assert labels["acme"] == "acme_ledger:migrations"
-    assert labels["diag"] == "conveyor_core.diag:migrations"
+    assert labels["diag"] == "conveyor_diag.ledger:migrations"
     assert "acme" in {b.label for b in migrated_branches(diagnostics=False)}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from conveyor import TaskContext, fanout, task
+from conveyor import FanoutSummary, TaskContext, fanout, task
 
 MAX_SQUARES = 10_000
 
@@ -39,3 +39,7 @@ class Squares:
     def item(self, params: SquaresParams, item: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
         ctx.log.debug("squaring", n=item["n"])
         return {"n": item["n"], "square": item["n"] ** 2}
+
+    def finalize(self, params: SquaresParams, summary: FanoutSummary) -> dict[str, Any]:
+        """Joins the job's result once the last item ended: the sum of every square."""
+        return {"sum": sum(result["square"] for result in summary.results())}

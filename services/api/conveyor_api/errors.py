@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from conveyor_core.contracts import UnknownKind
+from conveyor_core.jobs.kinds import UnknownKind
 from conveyor_core.jobs.lifecycle import Conflict, JobNotFound
 from conveyor_core.jobs.repository.reads import InvalidCursor
 from conveyor_core.jobs.service import (

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 
+from conveyor.deployment import load_kinds_or_exit
 from conveyor_api import errors, observability
 from conveyor_api.admin.routes import router as admin_router
 from conveyor_api.artifacts import errors as artifact_errors
@@ -48,6 +49,7 @@ def _bootstrap(res: ApiResources) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings, "api")
+    load_kinds_or_exit(settings, "contracts", "api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

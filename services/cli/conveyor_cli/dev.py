@@ -22,6 +22,7 @@ from conveyor_core.settings import DEFAULT_METRICS_PORT, Settings
 if TYPE_CHECKING:
     from conveyor_cli.devstack.backing import BackingServices
 
+TASK_MODULES_ENV = "CONVEYOR_TASK_MODULES"  # what conveyor.discovery reads
 ADMIN_KEY_FILE = "admin-key"
 PROBES_DIR = "probes"
 API_START_TIMEOUT_SECONDS = 120.0
@@ -68,6 +69,9 @@ def _child_env(root: Path, services: BackingServices, metrics_port: int) -> dict
         "CONVEYOR_METRICS_PORT": str(metrics_port),
         "CONVEYOR_METRICS_HOST": os.environ.get("CONVEYOR_METRICS_HOST", LOOPBACK),
         "CONVEYOR_PROBE_DIR": os.environ.get("CONVEYOR_PROBE_DIR") or str(root / PROBES_DIR),
+        # the team's task modules, for every process alike (docs/tasks.md, "Discovery")
+        TASK_MODULES_ENV: os.environ.get(TASK_MODULES_ENV, ""),
+        "PYTHONPATH": _absolute_path_list(os.environ.get("PYTHONPATH", "")),
     }
     Path(env["CONVEYOR_PROBE_DIR"]).mkdir(parents=True, exist_ok=True)
     return env
@@ -79,6 +83,13 @@ def _refuse_bad_queues_file() -> None:
         queue_set()
     except QueueFileError as error:
         fail(str(error))
+
+
+def _absolute_path_list(value: str) -> str:
+    """``PYTHONPATH`` with each entry made absolute: a child that changes its working folder
+    still finds the modules."""
+    entries = [entry for entry in value.split(os.pathsep) if entry]
+    return os.pathsep.join(str(Path(entry).absolute()) for entry in entries)
 
 
 def _refuse_second_stack(root: Path) -> None:

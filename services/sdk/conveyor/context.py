@@ -33,7 +33,12 @@ class Datasets(Protocol):
 
     def upsert(self, name: str, records: Iterable[Mapping[str, Any]], *, key: list[str]) -> int:
         """Insert or replace ``records`` in dataset ``name``, matched on the ``key`` fields;
-        returns how many records were written."""
+        returns how many records were written (identical ones are not written again)."""
+        ...
+
+    def records(self, name: str) -> Iterable[dict[str, Any]]:
+        """Every record of dataset ``name``, in key order, read page by page as iterated;
+        raises ``LookupError`` when the tenant has no such dataset."""
         ...
 
 

@@ -138,6 +138,11 @@ def _fanout_model(cls: object, where: str) -> type[BaseModel]:
         raise InvalidTask(f"{where}: the class needs a plan() and an item() method")
     check_callable(plan, "(self, params)", 2, f"{where}, plan()")
     check_callable(item, "(self, params, item, ctx)", 4, f"{where}, item()")
+    finalize = getattr(cls, "finalize", None)
+    if finalize is not None:
+        if not callable(finalize):
+            raise InvalidTask(f"{where}: finalize must be a method")
+        check_callable(finalize, "(self, params, summary)", 3, f"{where}, finalize()")
     model = params_model(plan, 1, f"{where}, plan()")
     if _annotated(item, 1) and params_model(item, 1, f"{where}, item()") is not model:
         raise InvalidTask(f"{where}: plan() and item() annotate different params models")

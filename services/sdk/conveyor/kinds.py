@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from conveyor.context import TaskContext
 from conveyor.origins import Origin
+from conveyor.summary import FanoutSummary
 
 Result = dict[str, Any] | None
 TaskFunction = Callable[[Any, TaskContext], Result]
@@ -53,6 +54,15 @@ class FanoutImplementation:
 
     def item(self, params: BaseModel, item: dict[str, Any], ctx: TaskContext) -> Result:
         result: Result = self.instance().item(params, item, ctx)
+        return result
+
+    @property
+    def finalizes(self) -> bool:
+        """Whether the class has the optional ``finalize(self, params, summary)``."""
+        return callable(getattr(self.cls, "finalize", None))
+
+    def finalize(self, params: BaseModel, summary: FanoutSummary) -> Result:
+        result: Result = self.instance().finalize(params, summary)
         return result
 
 

@@ -16,6 +16,7 @@ from celery import Celery
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_core.artifacts.backends import ArtifactStore
 from conveyor_core.broker.publishing import Publisher
 from conveyor_core.db.engine import make_engine, make_sessionmaker
 from conveyor_core.settings import Settings
@@ -34,6 +35,7 @@ class Resources:
     statements: Engine
     publisher: Publisher
     redis: redis.Redis
+    artifacts: ArtifactStore  # where ctx.artifacts writes outputs and reads inputs
 
     @classmethod
     def open(cls, settings: Settings, celery: Celery) -> Resources:
@@ -49,7 +51,13 @@ class Resources:
             settings.redis_dsn, socket_timeout=5, socket_connect_timeout=2
         )
         return cls(
-            settings, engine, make_sessionmaker(engine), statements, Publisher(celery), client
+            settings,
+            engine,
+            make_sessionmaker(engine),
+            statements,
+            Publisher(celery),
+            client,
+            ArtifactStore.from_settings(settings),
         )
 
     def close(self) -> None:

@@ -18,6 +18,8 @@ from typing import Any
 
 import structlog
 
+from conveyor import ItemFailure
+
 
 class Crash(Exception):
     """Stands for the worker dying in the middle of a task."""
@@ -131,3 +133,25 @@ class MemoryContext:
 
     def heartbeat(self) -> None:
         pass
+
+
+@dataclass
+class MemorySummary:
+    """A fan-out's item outcomes for a ``finalize`` under test."""
+
+    succeeded: list[dict[str, Any]]
+    failed: list[ItemFailure] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"succeeded": len(self.succeeded), "failed": len(self.failed)}
+
+    @property
+    def statistics(self) -> dict[str, Any]:
+        return {"items": self.counts}
+
+    def results(self) -> Iterable[dict[str, Any]]:
+        return iter(self.succeeded)
+
+    def failures(self) -> Iterable[ItemFailure]:
+        return iter(self.failed)

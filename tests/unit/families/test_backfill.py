@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from conveyor import NonRetryable, RetryAfter
+from conveyor import ItemFailure, NonRetryable, RetryAfter
 from conveyor_backfill.contracts import FetchParams
 from conveyor_backfill.tasks import Fetch
 from conveyor_sources.upstream import UpstreamUnavailable
-from tests.unit.families.memory import MemoryContext
+from tests.unit.families.memory import MemoryContext, MemorySummary
 from tests.unit.families.sources import SourcesFile
 from tests.unit.families.upstream import Answer, Upstream
 
@@ -253,8 +253,10 @@ def test_the_summary_has_rows_per_unit_and_window_totals_and_failures(
         {"unit": "a", "start": "2024-02-01", "end": "2024-02-29", "rows": 7},
         {"unit": "b", "start": "2024-01-01", "end": "2024-01-31", "rows": 1},
     ]
-    failed = [{"unit": "b", "start": "2024-02-01", "end": "2024-02-29", "error": "404"}]
-    summary = Fetch().finalize(params(), fetched, failed)
+    window = {"unit": "b", "start": "2024-02-01", "end": "2024-02-29"}
+    failed = [{**window, "error": "404"}]
+    outcomes = MemorySummary(fetched, [ItemFailure(3, window, {"type": "E", "message": "404"})])
+    summary = Fetch().finalize(params(), outcomes)
     assert summary["rows"] == {"a": {"2024-01-01": 5, "2024-02-01": 7}, "b": {"2024-01-01": 1}}
     assert summary["totals"] == {"rows": 13, "windows": 3, "failed_windows": 1}
     assert summary["failures"] == failed

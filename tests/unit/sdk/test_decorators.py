@@ -187,3 +187,37 @@ def test_fanout_reads_params_from_plan_and_refuses_a_different_item_model(
 
     with pytest.raises(InvalidTask, match="annotate different params models"):
         fanout("acme.disagreeing")(Disagreeing)
+
+
+def test_a_fanout_may_finalize_with_params_and_summary(catalogue: Catalogue) -> None:
+    @fanout("acme.summed")
+    class Summed:
+        def plan(self, params: NumberParams) -> Iterator[dict[str, Any]]:
+            yield {"n": params.n}
+
+        def item(
+            self, params: NumberParams, item: dict[str, Any], ctx: TaskContext
+        ) -> dict[str, Any]:
+            return item
+
+        def finalize(self, params: NumberParams, summary: Any) -> dict[str, Any]:
+            return {"sum": sum(result["n"] for result in summary.results())}
+
+    implementation = catalogue["acme.summed"].implementation
+    assert isinstance(implementation, FanoutImplementation)
+    assert implementation.finalizes
+
+
+def test_a_finalize_without_the_summary_is_refused(catalogue: Catalogue) -> None:
+    with pytest.raises(InvalidTask, match=r"finalize\(\): must take \(self, params, summary\)"):
+
+        @fanout("acme.unsummed")
+        class Unsummed:
+            def plan(self, params: NumberParams) -> Iterator[dict[str, Any]]:
+                yield {}
+
+            def item(self, params: NumberParams, item: dict[str, Any], ctx: TaskContext) -> None:
+                return None
+
+            def finalize(self) -> None:
+                return None

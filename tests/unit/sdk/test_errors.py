@@ -44,4 +44,6 @@ def test_the_public_surface_is_what_task_authors_import() -> None:
         "Datasets",
         "NonRetryable",
         "RetryAfter",
+        "FanoutSummary",
+        "ItemFailure",
     }

@@ -15,12 +15,14 @@ PROBE = f"""
 import sys
 import conveyor, conveyor.discovery
 import acme_tasks.tasks, acme_tasks.reports.contracts, team_tasks
+import conveyor_diag.contracts, conveyor_backfill.contracts, conveyor_data.contracts
+import conveyor_ingest.contracts
 loaded = {{name.partition(".")[0] for name in sys.modules}}
 print(",".join(sorted(loaded & set({HEAVY!r}))))
 """
 
 
-def test_importing_the_sdk_and_task_modules_loads_nothing_heavy() -> None:
+def test_importing_the_sdk_task_modules_and_family_contracts_loads_nothing_heavy() -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ACME), str(TASK_MODULES)])}
     probe = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True

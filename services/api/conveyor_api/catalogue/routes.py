@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from conveyor_api.deps import JobsReader, ResourcesDep
+from conveyor_api.deps import JobsReader
 from conveyor_api.jobs.routes import AUTH_ERRORS
 from conveyor_core.broker.queue_config import queue_set
-from conveyor_core.contracts import catalogue
+from conveyor_core.jobs.kinds import all_kinds
 
 
 class RetryPolicyOut(BaseModel):
@@ -40,9 +40,9 @@ router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
 
 @router.get("/task-kinds", response_model=TaskKindList, responses=AUTH_ERRORS)
-def task_kinds(_: JobsReader, res: ResourcesDep) -> TaskKindList:
+def task_kinds(_: JobsReader) -> TaskKindList:
     items = []
-    for contract in catalogue(res.settings):
+    for contract in all_kinds():
         policy = queue_set().policy(contract.queue)
         items.append(
             TaskKind(

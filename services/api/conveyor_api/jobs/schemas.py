@@ -35,6 +35,11 @@ class Progress(BaseModel):
     running: int
     succeeded: int
     failed: int
+    percent: float = Field(
+        description="0 to 100: a fan-out's ended items, or what a plain job's task reported "
+        "(100 once it succeeded)."
+    )
+    message: str | None = Field(description="The task's last progress message, if any.")
 
 
 class JobOut(BaseModel):
@@ -70,6 +75,8 @@ class JobOut(BaseModel):
                 running=job.running_items,
                 succeeded=job.succeeded_items,
                 failed=job.failed_items,
+                percent=job.percent,
+                message=job.progress_message,
             ),
             created_at=job.created_at,
             started_at=job.started_at,

@@ -34,6 +34,8 @@ def snapshot(job: Job) -> dict[str, Any]:
             "running": job.running_items,
             "succeeded": job.succeeded_items,
             "failed": job.failed_items,
+            "percent": job.percent,
+            "message": job.progress_message,
         },
     }
 

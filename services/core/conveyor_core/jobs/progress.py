@@ -9,12 +9,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import structlog
 from sqlalchemy.orm import Session
 
+from conveyor_core.jobs import kinds
 from conveyor_core.jobs.repository import items, jobs
 from conveyor_core.jobs.repository.jobs import COUNTER
 from conveyor_core.jobs.states import Status
 from conveyor_core.models import Job
+
+log = structlog.get_logger(__name__)
 
 RESULTS_SAMPLE = 10  # failed items listed by position in the finalizer's summary
 DURATION_FIGURES = ("min", "max", "mean", "p50", "p95")
@@ -41,10 +45,28 @@ def finalize_if_done(session: Session, job_id: uuid.UUID) -> Job | None:
     summary = statistics(session, job_id)
     job.status = Status.FAILED if summary["items"].get("failed", 0) else Status.SUCCEEDED
     job.result = summary
+    finisher = kinds.finisher_for(job.kind)
+    if finisher is not None:
+        _finish(session, job, summary, finisher)
     session.flush()
     # RETURNING carried the row's columns, not the count of running items a select adds
     session.refresh(job, ["running_count"])
     return job
+
+
+def _finish(session: Session, job: Job, summary: dict[str, Any], finisher: kinds.Finisher) -> None:
+    """The kind's finalize, in a savepoint: if it fails, the job fails with its error (and
+    keeps the statistics) instead of staying open for the reconciler to try forever."""
+    try:
+        with session.begin_nested():
+            extra = finisher(session, job, summary)
+    except Exception as exc:  # the family's code: any error is the job's outcome
+        log.error("fan-out finalize failed", job_id=str(job.id), error=repr(exc))
+        job.status = Status.FAILED
+        job.error = {"type": type(exc).__name__, "message": f"finalize: {exc}"}
+        return
+    if extra:
+        job.result = {**summary, **extra}
 
 
 def statistics(session: Session, job_id: uuid.UUID) -> dict[str, Any]:

@@ -136,3 +136,23 @@ def fan_out(
     if not jobs.start_fan_out(session, job_id, task_id, len(ids)):
         raise LookupError(f"job {job_id} is no longer claimed by {task_id}")
     return ids
+
+
+def report_progress(
+    executor: Executor,
+    job_id: uuid.UUID,
+    task_id: str,
+    percent: float,
+    message: str | None,
+) -> Job | None:
+    """A running job's progress; ``None`` when the execution no longer holds the job."""
+    with _orm(executor) as session:
+        return jobs.report_progress(session, job_id, task_id, percent, message)
+
+
+def tenant_of(executor: Executor, job_id: uuid.UUID) -> tuple[uuid.UUID, str]:
+    with _orm(executor) as session:
+        found = jobs.tenant_of(session, job_id)
+    if found is None:
+        raise LookupError(f"job {job_id} not found")
+    return found

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_core.broker.publishing import Delivery, Publisher
 from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.broker.queues import DEFAULT_PRIORITY
-from conveyor_core.contracts import TaskContract, UnknownKind, get_contract
 from conveyor_core.db.engine import transaction
+from conveyor_core.jobs.kinds import KindContract, UnknownKind, get_kind
 from conveyor_core.jobs.repository import jobs, task_rows
 from conveyor_core.jobs.signals import jobs_created
 from conveyor_core.models import Job
@@ -78,7 +78,7 @@ class Created:
     created: bool
 
 
-def _queue(request: JobRequest, contract: TaskContract) -> str:
+def _queue(request: JobRequest, contract: KindContract) -> str:
     if request.queue is None:
         return contract.queue
     if request.queue not in queue_set():
@@ -86,7 +86,7 @@ def _queue(request: JobRequest, contract: TaskContract) -> str:
     return request.queue
 
 
-def _validated_params(request: JobRequest, contract: TaskContract) -> dict[str, Any]:
+def _validated_params(request: JobRequest, contract: KindContract) -> dict[str, Any]:
     try:
         return contract.params.model_validate(request.params).model_dump(mode="json")
     except ValidationError as error:
@@ -95,7 +95,7 @@ def _validated_params(request: JobRequest, contract: TaskContract) -> dict[str, 
 
 def job_values(request: JobRequest, settings: Settings, tenant_id: uuid.UUID) -> dict[str, Any]:
     """The row to insert for ``request``; raises on an unknown kind or queue or bad params."""
-    contract = get_contract(request.kind, settings)
+    contract = get_kind(request.kind)
     return {
         "id": uuid.uuid4(),
         "tenant_id": tenant_id,

@@ -22,6 +22,7 @@ from sqlalchemy.types import TypeDecorator
 from conveyor_core.db.base import Base, CreatedAt
 from conveyor_core.jobs.states import Status
 
+PROGRESS_MESSAGE_LENGTH = 500
 STATUS_VALUES = ", ".join(f"'{s}'" for s in Status)
 
 
@@ -124,6 +125,9 @@ class Job(TaskRow, Base):
     succeeded_items: Mapped[int] = mapped_column(server_default="0")
     failed_items: Mapped[int] = mapped_column(server_default="0")
     finalized_at: Mapped[datetime | None]
+    # what a plain job's task last reported through ctx.progress (a fan-out counts its items)
+    progress_percent: Mapped[float | None]
+    progress_message: Mapped[str | None] = mapped_column(String(PROGRESS_MESSAGE_LENGTH))
     updated_at: Mapped[datetime] = mapped_column(
         server_default=text("now()"), onupdate=text("now()")
     )
@@ -136,3 +140,13 @@ class Job(TaskRow, Base):
     @property
     def queued_items(self) -> int:
         return self.unfinished_items - self.running_items
+
+    @property
+    def percent(self) -> float:
+        """How far the job is, 0 to 100: a fan-out's ended items, a plain job's report."""
+        if self.total_items:
+            ended = self.succeeded_items + self.failed_items
+            return round(100.0 * ended / self.total_items, 1)
+        if self.status == Status.SUCCEEDED:
+            return 100.0
+        return self.progress_percent or 0.0

@@ -16,9 +16,9 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.broker.publishing import Publisher
-from conveyor_core.contracts import UnknownKind
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import service as jobs_service
+from conveyor_core.jobs.kinds import UnknownKind
 from conveyor_core.jobs.repository import jobs as jobs_repository
 from conveyor_core.jobs.signals import jobs_created
 from conveyor_core.models import Job, Schedule

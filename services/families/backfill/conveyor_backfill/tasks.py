@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
-from conveyor import TaskContext, fanout
+from conveyor import FanoutSummary, TaskContext, fanout
 from conveyor_backfill.contracts import FetchParams
 from conveyor_backfill.records import parse_records
 from conveyor_backfill.summary import summarise
@@ -38,14 +38,14 @@ class Fetch:
         )
         return {**item, "rows": len(records), "written": written}
 
-    def finalize(
-        self,
-        params: FetchParams,
-        fetched: Sequence[Mapping[str, Any]],
-        failed: Sequence[Mapping[str, Any]] = (),
-    ) -> dict[str, Any]:
-        """The job's result from its items' results and its failed items."""
-        return {"dataset": params.dataset_name, **summarise(fetched, failed)}
+    def finalize(self, params: FetchParams, summary: FanoutSummary) -> dict[str, Any]:
+        """The job's result: rows per unit and window from the items' results, and the failed
+        windows with their errors."""
+        failed = [
+            {**failure.item, "error": (failure.error or {}).get("message", "")}
+            for failure in summary.failures()
+        ]
+        return {"dataset": params.dataset_name, **summarise(summary.results(), failed)}
 
 
 def window_url(source: HttpSource, item: Mapping[str, Any]) -> str:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from pydantic import BaseModel
+
+from conveyor.kinds import FanoutImplementation
 from conveyor_core.broker.publishing import Delivery
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import runs
@@ -13,7 +16,6 @@ from conveyor_core.jobs.repository import items
 from conveyor_core.jobs.runs import Claimed
 from conveyor_worker.observability.outcomes import Outcome
 from conveyor_worker.runtime import outcome
-from conveyor_worker.runtime.context import FanOut, TaskContext
 from conveyor_worker.runtime.leases import keeper
 from conveyor_worker.runtime.run import TaskRun
 
@@ -23,14 +25,16 @@ def no_items_result() -> dict[str, Any]:
     return {"items": {"succeeded": 0, "failed": 0}}
 
 
-def orchestrate(run: TaskRun, fanout: FanOut, claimed: Claimed) -> None:
+def orchestrate(
+    run: TaskRun, params: type[BaseModel], fanout: FanoutImplementation, claimed: Claimed
+) -> None:
     job = claimed.job
     assert job is not None, "a job's own claim carries its row"
-    ctx = TaskContext(run.target.job_id, None, job.attempts)
+    ctx = run.context(job.attempts)
     started = time.monotonic()
     with keeper(run.res).holding(run.target, run.task_id, ctx):
         try:
-            planned = fanout.plan(run.contract.params.model_validate(job.params))
+            planned = list(fanout.plan(params.model_validate(job.params)))
         except Exception as exc:
             outcome.fail(run, job.attempts, exc, started)
             return

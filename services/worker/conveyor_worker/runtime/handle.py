@@ -12,19 +12,19 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 from celery.exceptions import Reject
 from sqlalchemy.exc import DBAPIError
 
-from conveyor_core.contracts import TaskContract
+from conveyor.kinds import FanoutImplementation, Kind, Result, TaskImplementation
 from conveyor_core.jobs import runs
+from conveyor_core.jobs.errors import NonRetryable
 from conveyor_core.jobs.runs import Claimed, Target
 from conveyor_worker.observability.outcomes import Outcome
 from conveyor_worker.resources import Resources
 from conveyor_worker.runtime import fanout, outcome
-from conveyor_worker.runtime.context import FanOut, Implementation, TaskContext
+from conveyor_worker.runtime.context import WorkerContext
 from conveyor_worker.runtime.leases import keeper
 from conveyor_worker.runtime.run import TaskRun
 
@@ -45,13 +45,43 @@ class Message:
     item_id: str | None
 
 
-def handle(
-    res: Resources,
-    contract: TaskContract,
-    implementation: Implementation | FanOut,
-    message: Message,
-) -> None:
-    """Execute one delivery of a job (or of one of its items)."""
+class NoImplementation(NonRetryable):
+    """The message names a kind this worker has no implementation of."""
+
+
+def handle(res: Resources, kind: Kind, message: Message) -> None:
+    """Execute one delivery of a job (or of one of its items) of ``kind``."""
+    started = _start(res, kind.name, message)
+    if started is None:
+        return
+    run, claimed = started
+    implementation = kind.implementation
+    assert implementation is not None, "the worker binds implemented kinds only"
+    if isinstance(implementation, FanoutImplementation) and run.target.item_id is None:
+        fanout.orchestrate(run, kind.params, implementation, claimed)
+    else:
+        _execute(run, kind, implementation, claimed)
+
+
+def refuse(res: Resources, kind: str, message: Message) -> None:
+    """Fail the row of a delivery whose kind this worker does not know (the api accepted it
+    from a package the worker's image lacks): a message nobody runs would be sent forever."""
+    started = _start(res, kind, message)
+    if started is None:
+        return
+    run, claimed = started
+    begun = time.monotonic()
+    try:
+        raise NoImplementation(
+            f"this worker has no implementation of kind {kind!r}: install the package that "
+            "implements it in the worker's image"
+        )
+    except NoImplementation as exc:
+        outcome.fail(run, claimed.attempts, exc, begun)
+
+
+def _start(res: Resources, kind: str, message: Message) -> tuple[TaskRun, Claimed] | None:
+    """The run of ``message`` once its row is claimed; ``None`` when there was none to claim."""
     target = Target(
         uuid.UUID(message.job_id), uuid.UUID(message.item_id) if message.item_id else None
     )
@@ -59,22 +89,19 @@ def handle(
         job_id=message.job_id,
         item_id=message.item_id,
         task_id=message.task_id,
-        kind=contract.name,
+        kind=kind,
         queue=message.queue,
     )
-    run = TaskRun(res, contract, target, message.task_id, message.queue, bound)
+    run = TaskRun(res, kind, target, message.task_id, message.queue, bound)
     claimed = _claim(res, target, message.task_id)
     if claimed is None:
         run.log.info("delivery ignored: row already claimed, finished or not due")
         run.report(Outcome.IGNORED)
-        return
+        return None
     run = run.attempt(claimed.attempts)
     # an item's start is DEBUG: a fan-out of thousands logs each item's outcome, not twice
     (run.log.debug if target.item_id else run.log.info)("task started")
-    if isinstance(implementation, FanOut) and target.item_id is None:
-        fanout.orchestrate(run, implementation, claimed)
-    else:
-        _execute(run, implementation, claimed)
+    return run, claimed
 
 
 def _claim(res: Resources, target: Target, task_id: str) -> Claimed | None:
@@ -94,13 +121,18 @@ def _claim(res: Resources, target: Target, task_id: str) -> Claimed | None:
     return None
 
 
-def _execute(run: TaskRun, implementation: Implementation | FanOut, claimed: Claimed) -> None:
+def _execute(
+    run: TaskRun,
+    kind: Kind,
+    implementation: TaskImplementation | FanoutImplementation,
+    claimed: Claimed,
+) -> None:
     """Run a plain job's implementation, or one item of a fan-out, and record its outcome."""
-    ctx = TaskContext(run.target.job_id, run.target.item_id, claimed.attempts)
+    ctx = run.context(claimed.attempts)
     started = time.monotonic()
     with keeper(run.res).holding(run.target, run.task_id, ctx):
         try:
-            result = _call(implementation, run.contract, claimed, ctx) or {}
+            result = _call(implementation, kind, claimed, ctx) or {}
         except Exception as exc:
             outcome.fail(run, claimed.attempts, exc, started)
             return
@@ -108,12 +140,12 @@ def _execute(run: TaskRun, implementation: Implementation | FanOut, claimed: Cla
 
 
 def _call(
-    implementation: Implementation | FanOut,
-    contract: TaskContract,
+    implementation: TaskImplementation | FanoutImplementation,
+    kind: Kind,
     claimed: Claimed,
-    ctx: TaskContext,
-) -> dict[str, Any] | None:
-    params = contract.params.model_validate(claimed.params)
-    if isinstance(implementation, FanOut):
+    ctx: WorkerContext,
+) -> Result:
+    params = kind.params.model_validate(claimed.params)
+    if isinstance(implementation, FanoutImplementation):
         return implementation.item(params, claimed.item_params or {}, ctx)
-    return implementation(params, ctx)
+    return implementation.run(params, ctx)

@@ -18,7 +18,7 @@ import structlog
 from conveyor_core.jobs.repository import task_rows
 from conveyor_core.jobs.runs import Target
 from conveyor_worker.resources import Resources
-from conveyor_worker.runtime.context import TaskContext
+from conveyor_worker.runtime.context import WorkerContext
 
 log = structlog.get_logger(__name__)
 
@@ -27,7 +27,7 @@ log = structlog.get_logger(__name__)
 class Lease:
     target: Target
     task_id: str
-    ctx: TaskContext
+    ctx: WorkerContext
 
 
 class LeaseKeeper:
@@ -38,9 +38,11 @@ class LeaseKeeper:
         self._thread: threading.Thread | None = None
 
     @contextmanager
-    def holding(self, target: Target, task_id: str, ctx: TaskContext) -> Iterator[None]:
+    def holding(self, target: Target, task_id: str, ctx: WorkerContext) -> Iterator[None]:
+        lease = Lease(target, task_id, ctx)
+        ctx.beat = lambda: self._renew(lease)
         with self._lock:
-            self._held[task_id] = Lease(target, task_id, ctx)
+            self._held[task_id] = lease
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="leases", daemon=True)
                 self._thread.start()
@@ -49,6 +51,7 @@ class LeaseKeeper:
         finally:
             with self._lock:
                 self._held.pop(task_id, None)
+            ctx.flush_progress()  # the task's last report, before its outcome
 
     def _run(self) -> None:
         while True:
@@ -57,6 +60,7 @@ class LeaseKeeper:
                 leases = list(self._held.values())
             for lease in leases:
                 self._renew(lease)
+                lease.ctx.flush_progress()
 
     def _renew(self, lease: Lease) -> None:
         settings = self._res.settings

@@ -9,6 +9,7 @@ from typing import Any
 
 from celery.exceptions import Retry
 
+from conveyor.errors import RetryAfter
 from conveyor_core.broker.queue_config import queue_set
 from conveyor_core.db.engine import transaction
 from conveyor_core.jobs import runs
@@ -25,11 +26,14 @@ def error_of(exc: BaseException) -> dict[str, Any]:
     return {"type": type(exc).__name__, "message": str(exc)}
 
 
-def retry_delay(queue: str, attempt: int) -> float:
+def retry_delay(queue: str, attempt: int, exc: BaseException | None = None) -> float:
+    """The queue's backoff before the retry after ``attempt``; a ``RetryAfter`` waits at least
+    the seconds it asks for."""
     retry = queue_set().policy(queue).retry
     delay = retry.delay_for(attempt)
     # "equal jitter": keep half the backoff, randomise the rest, so retries spread out
-    return delay / 2 + random.uniform(0, delay / 2) if retry.jitter else delay
+    backoff = delay / 2 + random.uniform(0, delay / 2) if retry.jitter else delay
+    return max(backoff, exc.seconds) if isinstance(exc, RetryAfter) else backoff
 
 
 def succeed(run: TaskRun, result: dict[str, Any], started: float) -> None:
@@ -65,7 +69,7 @@ def _record_failure(run: TaskRun, attempt: int, exc: Exception) -> tuple[Outcome
     delay = 0.0
     with transaction(run.res.sessions) as session:
         if retries_left and not isinstance(exc, NonRetryable):
-            delay = retry_delay(run.queue, attempt)
+            delay = retry_delay(run.queue, attempt, exc)
             recorded = runs.retry_later(
                 session, run.target, run.task_id, delay_seconds=delay, error=error
             )

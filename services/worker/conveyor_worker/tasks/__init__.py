@@ -1,5 +1,6 @@
-"""Task implementations, one module per family; importing them registers them."""
+"""Conveyor's own housekeeping tasks (the reconciler); the task families are packages that
+the worker discovers (``conveyor.discovery``)."""
 
-from conveyor_worker.tasks import diag, maintenance
+from conveyor_worker.tasks import maintenance
 
-__all__ = ["diag", "maintenance"]
+__all__ = ["maintenance"]

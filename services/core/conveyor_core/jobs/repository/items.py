@@ -4,6 +4,7 @@ for the finalizer's summary and the Celery view."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -122,6 +123,36 @@ def failed_sample(session: Session, job_id: uuid.UUID, limit: int) -> list[tuple
         .limit(limit)
     )
     return [(position, error) for position, error in rows]
+
+
+READ_BATCH = 1000  # items fetched per round trip while a finalize iterates them
+FAILED_STATUSES = (Status.FAILED, Status.DEAD_LETTERED)
+
+
+def succeeded_results(session: Session, job_id: uuid.UUID) -> Iterator[dict[str, Any]]:
+    """The results of the job's succeeded items, by position, fetched in batches."""
+    rows = session.execute(
+        select(JobItem.result)
+        .where(JobItem.job_id == job_id, JobItem.status == Status.SUCCEEDED)
+        .order_by(JobItem.position)
+        .execution_options(yield_per=READ_BATCH)
+    )
+    for (result,) in rows:
+        yield result or {}
+
+
+def failed_items(
+    session: Session, job_id: uuid.UUID
+) -> Iterator[tuple[int, dict[str, Any], dict[str, Any] | None]]:
+    """(position, params, error) of the job's failed items, by position, in batches."""
+    rows = session.execute(
+        select(JobItem.position, JobItem.params, JobItem.error)
+        .where(JobItem.job_id == job_id, JobItem.status.in_(FAILED_STATUSES))
+        .order_by(JobItem.position)
+        .execution_options(yield_per=READ_BATCH)
+    )
+    for row in rows:
+        yield row.position, row.params, row.error
 
 
 def count_by_status_and_retry(

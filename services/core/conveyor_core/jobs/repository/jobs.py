@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from conveyor_core.jobs.repository.task_rows import status_in
 from conveyor_core.jobs.states import RETRYABLE, Status, within
-from conveyor_core.models import Job
+from conveyor_core.models import Job, Tenant
 
 # the job's counter each item status counts in (cancelled items leave the counters)
 COUNTER = {
@@ -209,3 +209,25 @@ def requeue_if_stale(session: Session, job_id: uuid.UUID, stale: ColumnElement[d
 
 def delete_job(session: Session, job_id: uuid.UUID) -> None:
     session.execute(delete(Job).where(Job.id == job_id))  # items go by ON DELETE CASCADE
+
+
+def report_progress(
+    session: Session, job_id: uuid.UUID, task_id: str, percent: float, message: str | None
+) -> Job | None:
+    """Record a running job's progress, if the execution ``task_id`` still holds it; returns
+    the job as it now stands (for the announcement)."""
+    statement = (
+        update(Job)
+        .where(Job.id == job_id, Job.status == Status.RUNNING, Job.celery_task_id == task_id)
+        .values(progress_percent=percent, progress_message=message)
+        .returning(Job)
+    )
+    return session.scalars(statement, execution_options={"populate_existing": True}).one_or_none()
+
+
+def tenant_of(session: Session, job_id: uuid.UUID) -> tuple[uuid.UUID, str] | None:
+    """The id and name of the tenant that owns the job."""
+    row = session.execute(
+        select(Tenant.id, Tenant.name).join(Job, Job.tenant_id == Tenant.id).where(Job.id == job_id)
+    ).first()
+    return None if row is None else (row.id, row.name)
