@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -186,12 +186,14 @@ def start_worker(process_env: dict[str, str], logs_dir: Path) -> Iterator[Callab
         concurrency: int = 2,
         name: str = "worker",
         extra_env: dict[str, str] | None = None,
+        extra_args: Sequence[str] = (),
     ) -> Running:
         # each its own metrics port: a worker refuses to run without one
         env = {**process_env, "CONVEYOR_METRICS_PORT": str(free_port()), **(extra_env or {})}
+        argv = commands.worker(queues=queues, concurrency=concurrency, name=f"{name}{len(started)}")
         running = processes.start(
             f"{name}-{len(started)}",
-            commands.worker(queues=queues, concurrency=concurrency, name=f"{name}{len(started)}"),
+            [*argv, *extra_args],
             env,
             logs_dir,
         )
